@@ -1,0 +1,48 @@
+package ai.peft4j.api.model;
+
+import ai.peft4j.api.ops.Tensor;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A decoder family written once against {@link ai.peft4j.api.ops.Ops}. Implementations are found
+ * with {@link java.util.ServiceLoader} (see {@link Architectures}), so a new family is a new jar.
+ *
+ * <p>A forward is {@code lmHead(decode(applyInputHooks(embed(ctx))))}; the runtime drives the three
+ * stages so that soft prompts can enter between the embedding and the body.
+ *
+ * <pre>{@code
+ * Architecture arch = Architectures.forConfig(cfg);
+ * Tensor logits = arch.lmHead(ctx, arch.decode(ctx, ctx.applyInputHooks(arch.embed(ctx))));
+ * }</pre>
+ */
+public interface Architecture {
+
+    /** The {@code model_type} values this architecture serves. */
+    Set<String> modelTypes();
+
+    /** Checks that this implementation supports the config's switches; fails with a clear message. */
+    default void validate(DecoderConfig config) {}
+
+    /** Every base weight the checkpoint must hold, with its shape. */
+    Map<String, long[]> weightShapes(DecoderConfig config);
+
+    /** Every hookable linear layer except the output head, in forward order. */
+    List<LinearSite> linearSites(DecoderConfig config);
+
+    /** The key of the input word-embedding table {@code [vocab, hidden]}. */
+    String embeddingKey(DecoderConfig config);
+
+    /** The module names Hugging Face PEFT's LoRA targets when {@code target_modules} is absent. */
+    List<String> defaultLoraTargets(DecoderConfig config);
+
+    /** Token embeddings {@code [b, s, hidden]} of {@code ops.inputIds()}. */
+    Tensor embed(ForwardContext ctx, DecoderConfig config);
+
+    /** The decoder body: from input embeddings to the final-norm output {@code [b, s, hidden]}. */
+    Tensor decode(ForwardContext ctx, DecoderConfig config, Tensor inputEmbeddings);
+
+    /** Vocabulary logits {@code [b, s, vocab]} from final hidden states. */
+    Tensor lmHead(ForwardContext ctx, DecoderConfig config, Tensor hidden);
+}

@@ -1,0 +1,359 @@
+package ai.peft4j.engine.pytorch;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.peft4j.api.Peft4jException;
+import ai.peft4j.api.ops.Activation;
+import ai.peft4j.api.ops.Ops;
+import ai.peft4j.api.ops.RotarySpec;
+import ai.peft4j.api.ops.Tensor;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * Eager {@link Ops} on DJL NDArrays for one forward. Every result is owned by the forward's
+ * manager (DJL gives a result to its first operand's manager, which may be the long-lived
+ * weights' manager), so closing the forward frees everything it made.
+ */
+final class PtOps implements Ops {
+    private static final float MASK_MIN = -Float.MAX_VALUE;
+    private static final double GELU_C = Math.sqrt(2.0 / Math.PI);
+
+    private final PtDecoderRuntime runtime;
+    private final NDManager fm;
+    private final NDArray inputIds;
+    private final NDArray positions;
+    private final int[][] attentionMask;
+    private final PtKvCache cache;
+    private final boolean training;
+    private final String[] rowAdapters;
+    private final int slidingWindow;
+    private final Map<RotarySpec, NDArray[]> rotaryTables = new IdentityHashMap<>();
+    private NDArray additiveMask;
+
+    PtOps(PtDecoderRuntime runtime, NDManager forwardManager, int[][] ids, int[][] positionIds, int[][] attentionMask,
+            PtKvCache cache, boolean training, String[] rowAdapters) {
+        this.runtime = runtime;
+        this.fm = forwardManager;
+        this.inputIds = fm.create(toLong2(ids));
+        this.positions = fm.create(toLong2(positionIds));
+        this.attentionMask = attentionMask;
+        this.cache = cache;
+        this.training = training;
+        this.rowAdapters = rowAdapters;
+        this.slidingWindow = runtime.config().slidingWindow();
+    }
+
+    private static long[][] toLong2(int[][] a) {
+        long[][] r = new long[a.length][];
+        for (int i = 0; i < a.length; i++) {
+            r[i] = new long[a[i].length];
+            for (int j = 0; j < a[i].length; j++) {
+                r[i][j] = a[i][j];
+            }
+        }
+        return r;
+    }
+
+    static NDArray nd(Tensor t) {
+        return ((PtTensor) t).array();
+    }
+
+    private Tensor own(NDArray a) {
+        if (a.getManager() != fm) {
+            a.attach(fm);
+        }
+        return new PtTensor(a);
+    }
+
+    @Override
+    public Tensor inputIds() {
+        return new PtTensor(inputIds);
+    }
+
+    @Override
+    public Tensor positionIds() {
+        return new PtTensor(positions);
+    }
+
+    @Override
+    public Tensor param(String key) {
+        return new PtTensor(runtime.param(key));
+    }
+
+    @Override
+    public boolean hasParam(String key) {
+        return runtime.parameters().contains(key);
+    }
+
+    @Override
+    public boolean training() {
+        return training;
+    }
+
+    @Override
+    public Tensor add(Tensor a, Tensor b) {
+        return own(nd(a).add(nd(b)));
+    }
+
+    @Override
+    public Tensor sub(Tensor a, Tensor b) {
+        return own(nd(a).sub(nd(b)));
+    }
+
+    @Override
+    public Tensor mul(Tensor a, Tensor b) {
+        return own(nd(a).mul(nd(b)));
+    }
+
+    @Override
+    public Tensor scale(Tensor a, double factor) {
+        return own(nd(a).mul((float) factor));
+    }
+
+    @Override
+    public Tensor activation(Tensor t, Activation activation) {
+        NDArray x = nd(t);
+        switch (activation) {
+            case GELU:
+                return own(x.getNDArrayInternal().gelu());
+            case GELU_TANH: {
+                // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), as gelu_new.
+                NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul((float) GELU_C).tanh().add(1f);
+                return own(x.mul(0.5f).mul(inner));
+            }
+            case SILU:
+                return own(x.mul(x.getNDArrayInternal().sigmoid()));
+            case RELU:
+                return own(x.maximum(0f));
+            default:
+                throw new Peft4jException("activation not implemented: " + activation);
+        }
+    }
+
+    @Override
+    public Tensor dropout(Tensor x, double p) {
+        if (!training || p <= 0) {
+            return x;
+        }
+        NDArray a = nd(x);
+        return own(a.getNDArrayInternal().dropout(a, (float) p, true).singletonOrThrow());
+    }
+
+    @Override
+    public Tensor embedding(Tensor table, Tensor ids) {
+        NDArray idx = nd(ids);
+        return own(idx.getNDArrayInternal().embedding(idx, nd(table), SparseFormat.DENSE).singletonOrThrow());
+    }
+
+    @Override
+    public Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        NDArray in = nd(x);
+        NDList out = in.getNDArrayInternal().linear(in, nd(weight), bias == null ? null : nd(bias));
+        return own(out.singletonOrThrow());
+    }
+
+    @Override
+    public Tensor matmulInOut(Tensor x, Tensor weight, Tensor bias) {
+        NDArray y = nd(x).matMul(nd(weight));
+        if (bias != null) {
+            y = y.addi(nd(bias));
+        }
+        return own(y);
+    }
+
+    @Override
+    public Tensor layerNorm(Tensor x, Tensor gamma, Tensor beta, double eps) {
+        NDArray in = nd(x);
+        Shape norm = new Shape(in.getShape().get(in.getShape().dimension() - 1));
+        return own(in.getNDArrayInternal().layerNorm(in, norm, nd(gamma), nd(beta), (float) eps).singletonOrThrow());
+    }
+
+    @Override
+    public Tensor rmsNorm(Tensor x, Tensor gamma, double eps) {
+        NDArray in = nd(x);
+        NDArray rms = in.square().mean(new int[] {-1}, true).add((float) eps).sqrt();
+        return own(in.div(rms).mul(nd(gamma)));
+    }
+
+    @Override
+    public Tensor[] splitLast(Tensor x, int... sizes) {
+        NDArray in = nd(x);
+        long[] cuts = new long[sizes.length - 1];
+        long acc = 0;
+        for (int i = 0; i < cuts.length; i++) {
+            acc += sizes[i];
+            cuts[i] = acc;
+        }
+        NDList parts = in.split(cuts, in.getShape().dimension() - 1);
+        Tensor[] out = new Tensor[parts.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = own(parts.get(i));
+        }
+        return out;
+    }
+
+    @Override
+    public Tensor splitHeads(Tensor x, int heads) {
+        NDArray in = nd(x);
+        Shape s = in.getShape();
+        long d = s.get(2) / heads;
+        return own(in.reshape(s.get(0), s.get(1), heads, d).transpose(0, 2, 1, 3));
+    }
+
+    @Override
+    public Tensor mergeHeads(Tensor x) {
+        NDArray in = nd(x);
+        Shape s = in.getShape();
+        return own(in.transpose(0, 2, 1, 3).reshape(s.get(0), s.get(2), s.get(1) * s.get(3)));
+    }
+
+    @Override
+    public Tensor concatSeq(Tensor first, Tensor second) {
+        return own(nd(first).concat(nd(second), 1));
+    }
+
+    @Override
+    public Tensor broadcastBatch(Tensor x) {
+        NDArray in = nd(x);
+        Shape s = in.getShape();
+        return own(in.expandDims(0).broadcast(new Shape(inputIds.getShape().get(0), s.get(0), s.get(1))));
+    }
+
+    @Override
+    public Tensor lastPosition(Tensor x) {
+        return own(nd(x).get(new NDIndex(":, -1:, :")));
+    }
+
+    @Override
+    public Tensor rotary(Tensor x, RotarySpec spec) {
+        NDArray in = nd(x);
+        NDArray[] cs = rotaryTables.computeIfAbsent(spec, this::tables);
+        NDArray cos = cs[0];
+        NDArray sin = cs[1];
+        int rd = spec.rotaryDim();
+        long d = in.getShape().get(3);
+        NDArray rot = rd == d ? in : in.get(new NDIndex(":, :, :, :" + rd));
+        NDArray out;
+        if (spec.interleaved()) {
+            Shape s = rot.getShape();
+            NDArray pairs = rot.reshape(s.get(0), s.get(1), s.get(2), rd / 2, 2);
+            NDArray even = pairs.get(new NDIndex("..., 0"));
+            NDArray odd = pairs.get(new NDIndex("..., 1"));
+            NDArray outEven = even.mul(cos).sub(odd.mul(sin));
+            NDArray outOdd = odd.mul(cos).add(even.mul(sin));
+            out = outEven.stack(outOdd, -1).reshape(s);
+        } else {
+            NDArray x1 = rot.get(new NDIndex("..., :" + rd / 2));
+            NDArray x2 = rot.get(new NDIndex("..., " + rd / 2 + ":"));
+            NDArray cosFull = cos.concat(cos, -1);
+            NDArray sinFull = sin.concat(sin, -1);
+            out = rot.mul(cosFull).add(x2.neg().concat(x1, -1).mul(sinFull));
+        }
+        if (rd != d) {
+            out = out.concat(in.get(new NDIndex(":, :, :, " + rd + ":")), -1);
+        }
+        return own(out);
+    }
+
+    /** cos and sin {@code [b, 1, s, rd/2]} for this forward's positions. */
+    private NDArray[] tables(RotarySpec spec) {
+        NDArray inv = fm.create(spec.invFreq());
+        NDArray angles = positions.toType(DataType.FLOAT32, false).expandDims(-1).mul(inv).expandDims(1);
+        NDArray cos = angles.cos();
+        NDArray sin = angles.sin();
+        if (spec.attentionScaling() != 1f) {
+            cos = cos.mul(spec.attentionScaling());
+            sin = sin.mul(spec.attentionScaling());
+        }
+        return new NDArray[] {cos, sin};
+    }
+
+    @Override
+    public Tensor attention(int layer, Tensor qt, Tensor kt, Tensor vt, double scale) {
+        NDArray q = nd(qt);
+        NDArray k = nd(kt);
+        NDArray v = nd(vt);
+        if (cache != null && cache.key(layer) != null) {
+            k = cache.key(layer).concat(k, 2);
+            v = cache.value(layer).concat(v, 2);
+        }
+        if (cache != null) {
+            cache.set(layer, k, v);
+        }
+        Shape qs = q.getShape();
+        long b = qs.get(0);
+        long heads = qs.get(1);
+        long t = qs.get(2);
+        long d = qs.get(3);
+        long kvHeads = k.getShape().get(1);
+        long s = k.getShape().get(2);
+        long rep = heads / kvHeads;
+        // Grouped-query attention without copying keys: fold the query groups into the sequence axis.
+        NDArray qg = rep == 1 ? q : q.reshape(b, kvHeads, rep * t, d);
+        NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)).mul((float) scale);
+        if (rep != 1) {
+            scores = scores.reshape(b, heads, t, s);
+        }
+        scores = scores.add(mask(t, s));
+        NDArray probs = scores.softmax(-1);
+        if (rep != 1) {
+            probs = probs.reshape(b, kvHeads, rep * t, s);
+        }
+        NDArray out = probs.matMul(v);
+        if (rep != 1) {
+            out = out.reshape(b, heads, t, d);
+        }
+        return own(out);
+    }
+
+    /** The additive causal + padding mask {@code [b, 1, t, s]}, built once per forward. */
+    private NDArray mask(long t, long s) {
+        if (additiveMask != null) {
+            return additiveMask;
+        }
+        int b = attentionMask.length;
+        if (attentionMask[0].length != s) {
+            throw new Peft4jException("attention mask covers " + attentionMask[0].length + " positions but the model sees " + s);
+        }
+        if (slidingWindow > 0 && s > slidingWindow) {
+            throw new Peft4jException("sequence of " + s + " positions exceeds the model's sliding window of " + slidingWindow
+                    + "; sliding-window attention beyond the window is not implemented yet");
+        }
+        long past = s - t;
+        float[] m = new float[(int) (b * t * s)];
+        int i = 0;
+        for (int r = 0; r < b; r++) {
+            for (long q = 0; q < t; q++) {
+                for (long j = 0; j < s; j++) {
+                    boolean visible = j <= past + q && attentionMask[r][(int) j] != 0;
+                    m[i++] = visible ? 0f : MASK_MIN;
+                }
+            }
+        }
+        additiveMask = fm.create(m, new Shape(b, 1, t, s));
+        return additiveMask;
+    }
+
+    @Override
+    public Tensor rowSelector(String adapterName) {
+        if (rowAdapters == null) {
+            return null;
+        }
+        float[] sel = new float[rowAdapters.length];
+        boolean all = true;
+        for (int i = 0; i < sel.length; i++) {
+            sel[i] = adapterName.equals(rowAdapters[i]) ? 1f : 0f;
+            all &= sel[i] == 1f;
+        }
+        if (all) {
+            return null;
+        }
+        return own(fm.create(sel, new Shape(sel.length, 1, 1)));
+    }
+}
