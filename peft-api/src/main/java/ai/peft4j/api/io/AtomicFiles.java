@@ -90,7 +90,7 @@ public final class AtomicFiles {
      */
     public static void replaceDirectory(Path target, IoDirWriter writer) {
         Path abs = target.toAbsolutePath().normalize();
-        Path parent = abs.getParent();
+        Path parent = parentOf(target, abs);
         String name = abs.getFileName().toString();
         Path tmp = null;
         try {
@@ -134,7 +134,7 @@ public final class AtomicFiles {
     /** The atomic-file core: temp sibling, write, force, rename, force the parent. */
     static void writeChannel(Path target, ChannelWriter writer) throws IOException {
         Path abs = target.toAbsolutePath().normalize();
-        Path parent = abs.getParent();
+        Path parent = parentOf(target, abs);
         Files.createDirectories(parent);
         String name = abs.getFileName().toString();
         Path tmp = sibling(parent, name, "tmp");
@@ -160,6 +160,13 @@ public final class AtomicFiles {
                 deleteQuietly(tmp);
             }
         }
+    }
+
+    private static Path parentOf(Path target, Path abs) {
+        if (abs.getParent() == null) {
+            throw new Peft4jException(target + ": cannot replace a file system root");
+        }
+        return abs.getParent();
     }
 
     /** A fresh name {@code .<name>.<kind>-<random>} next to the target. */

@@ -19,9 +19,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
@@ -195,11 +197,11 @@ public final class SafetensorsFile implements AutoCloseable {
             }
             Map<String, String> meta = new LinkedHashMap<>();
             List<Entry> entries = new ArrayList<>();
-            Map<String, Boolean> seen = new java.util.HashMap<>();
+            Set<String> seen = new HashSet<>();
             r.beginObject();
             while (r.hasNext()) {
                 String key = r.nextName();
-                if (seen.put(key, Boolean.TRUE) != null) {
+                if (!seen.add(key)) {
                     throw new SafetensorsException(file + ": header has key '" + key + "' twice");
                 }
                 if (key.equals(METADATA_KEY)) {
