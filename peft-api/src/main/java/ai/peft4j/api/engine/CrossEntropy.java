@@ -11,19 +11,20 @@ public final class CrossEntropy {
     private CrossEntropy() {}
 
     /**
-     * The summed loss of predicting {@code labels[b][t+1]} from position {@code prefix + t}, over
-     * labels != -100, computed in double precision.
+     * The summed loss over labels != -100, computed in double precision. As in PEFT, labels are
+     * extended with -100 over the {@code prefix} soft-prompt positions and shifted by one, so the
+     * last virtual token predicts {@code labels[b][0]}.
      */
     public static double sum(Logits logits, int[][] labels, int prefix) {
         double total = 0;
         int v = logits.vocab();
         for (int b = 0; b < labels.length; b++) {
-            for (int t = 0; t + 1 < labels[b].length; t++) {
-                int target = labels[b][t + 1];
+            for (int t = prefix > 0 ? 0 : 1; t < labels[b].length; t++) {
+                int target = labels[b][t];
                 if (target == TrainBatch.IGNORE) {
                     continue;
                 }
-                int base = (b * logits.positions() + prefix + t) * v;
+                int base = (b * logits.positions() + prefix + t - 1) * v;
                 float[] d = logits.data();
                 double max = Double.NEGATIVE_INFINITY;
                 for (int j = 0; j < v; j++) {

@@ -54,8 +54,8 @@ public interface DecoderRuntime extends AutoCloseable {
             Engines.requireCapability(engine(), Capability.TRAIN);
         }
         Logits logits = forward(ForwardRequest.start(batch.inputIds(), batch.attentionMask(), hooks, null, false), null);
-        return new LossResult(CrossEntropy.sum(logits, batch.labels(), hooks == null ? 0 : hooks.prefixLength()),
-                batch.targetCount(), java.util.Map.of());
+        int prefix = hooks == null ? 0 : hooks.prefixLength();
+        return new LossResult(CrossEntropy.sum(logits, batch.labels(), prefix), batch.targetCount(prefix), java.util.Map.of());
     }
 
     /** Sets the training flag (dropout on) for subsequent forwards. */

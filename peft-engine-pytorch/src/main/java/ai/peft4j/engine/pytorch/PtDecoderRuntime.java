@@ -167,7 +167,7 @@ final class PtDecoderRuntime implements DecoderRuntime {
             if (!withGradients) {
                 NDArray logits = run(fm, req, null, false, false);
                 double sum = nllSum(fm, logits, batch.labels(), prefix).getFloat();
-                return new LossResult(sum, batch.targetCount(), Map.of());
+                return new LossResult(sum, batch.targetCount(prefix), Map.of());
             }
             Map<String, NDArray> params = new LinkedHashMap<>();
             for (String key : new TreeSet<>(trainable)) {
@@ -188,25 +188,31 @@ final class PtDecoderRuntime implements DecoderRuntime {
                 grads.put(e.getKey(), new HostTensor(e.getValue().getShape().getShape(), g.toFloatArray()));
                 g.subi(g);
             }
-            return new LossResult(sum, batch.targetCount(), grads);
+            return new LossResult(sum, batch.targetCount(prefix), grads);
         }
     }
 
-    /** Summed next-token negative log-likelihood over labels != -100. */
+    /**
+     * Summed next-token negative log-likelihood over labels != -100. With a soft prompt the labels
+     * are extended with -100 over the prefix, so the last virtual position predicts label 0 (PEFT).
+     */
     private static NDArray nllSum(NDManager fm, NDArray logits, int[][] labels, int prefix) {
         int b = labels.length;
         int s = labels[0].length;
+        int first = prefix > 0 ? 0 : 1;
+        int n = s - first;
         long v = logits.getShape().get(2);
-        long[] targets = new long[b * (s - 1)];
-        float[] weight = new float[b * (s - 1)];
+        long[] targets = new long[b * n];
+        float[] weight = new float[b * n];
         for (int i = 0; i < b; i++) {
-            for (int t = 0; t + 1 < s; t++) {
-                int y = labels[i][t + 1];
-                targets[i * (s - 1) + t] = y == TrainBatch.IGNORE ? 0 : y;
-                weight[i * (s - 1) + t] = y == TrainBatch.IGNORE ? 0f : 1f;
+            for (int t = 0; t < n; t++) {
+                int y = labels[i][t + first];
+                targets[i * n + t] = y == TrainBatch.IGNORE ? 0 : y;
+                weight[i * n + t] = y == TrainBatch.IGNORE ? 0f : 1f;
             }
         }
-        NDArray shifted = logits.get(new NDIndex(":, " + prefix + ":" + (prefix + s - 1) + ", :")).reshape(-1, v);
+        int from = prefix + first - 1;
+        NDArray shifted = logits.get(new NDIndex(":, " + from + ":" + (from + n) + ", :")).reshape(-1, v);
         NDArray logp = shifted.logSoftmax(-1);
         NDArray picked = logp.gather(fm.create(targets).reshape(-1, 1), 1).reshape(-1);
         NDArray nll = picked.mul(fm.create(weight)).sum().neg();

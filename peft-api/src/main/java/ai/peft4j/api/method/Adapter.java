@@ -1,0 +1,59 @@
+package ai.peft4j.api.method;
+
+import ai.peft4j.api.Peft4jException;
+import ai.peft4j.api.engine.ParameterStore;
+import ai.peft4j.api.model.HookSet;
+import java.util.Map;
+
+/**
+ * One named adapter created by a {@link PeftMethod}: its parameters live in the runtime's
+ * {@link ParameterStore}, and it reaches the model through hooks.
+ *
+ * <pre>{@code
+ * Adapter lora = method.create("default", config, context);
+ * HookSet.Builder hooks = HookSet.builder();
+ * lora.addHooks(hooks, false);
+ * }</pre>
+ */
+public interface Adapter {
+
+    String name();
+
+    PeftConfig config();
+
+    /**
+     * Every tensor of the saved adapter, from its PEFT file key (as in
+     * {@code adapter_model.safetensors}) to the {@link ParameterStore} key that holds it.
+     */
+    Map<String, String> stateKeys();
+
+    /** The shape each PEFT file key must have for this base model. */
+    Map<String, long[]> stateShapes();
+
+    /**
+     * Adds this adapter's hooks.
+     *
+     * @param perRow true in a mixed-adapter batch: scale contributions by
+     *     {@code ops.rowSelector(name())} so rows using other adapters are untouched
+     */
+    void addHooks(HookSet.Builder hooks, boolean perRow);
+
+    /** Whether {@link #merge} is supported. */
+    default boolean canMerge() {
+        return false;
+    }
+
+    /**
+     * Folds the adapter into the base weights ({@link ParameterStore#replaceBase}).
+     *
+     * @param safe check the merged weights for NaN/Inf first and leave the base untouched if any
+     */
+    default void merge(ParameterStore store, boolean safe) {
+        throw new Peft4jException(config().peftType() + " adapters cannot be merged");
+    }
+
+    /** Reverses {@link #merge}. */
+    default void unmerge(ParameterStore store) {
+        throw new Peft4jException(config().peftType() + " adapters cannot be merged");
+    }
+}

@@ -1,0 +1,435 @@
+package ai.peft4j.api.peft;
+
+import ai.peft4j.api.Peft4jException;
+import ai.peft4j.api.checkpoint.Checkpoint;
+import ai.peft4j.api.engine.DecoderRuntime;
+import ai.peft4j.api.engine.Engine;
+import ai.peft4j.api.engine.EngineOptions;
+import ai.peft4j.api.engine.ForwardRequest;
+import ai.peft4j.api.engine.Logits;
+import ai.peft4j.api.engine.LossResult;
+import ai.peft4j.api.engine.ParameterStore;
+import ai.peft4j.api.engine.TrainBatch;
+import ai.peft4j.api.generate.GenerationConfig;
+import ai.peft4j.api.generate.GenerationResult;
+import ai.peft4j.api.generate.Generator;
+import ai.peft4j.api.io.AtomicFiles;
+import ai.peft4j.api.io.HostTensor;
+import ai.peft4j.api.io.SafetensorsFile;
+import ai.peft4j.api.io.SafetensorsWriter;
+import ai.peft4j.api.io.TensorInfo;
+import ai.peft4j.api.method.Adapter;
+import ai.peft4j.api.method.AdapterContext;
+import ai.peft4j.api.method.PeftConfig;
+import ai.peft4j.api.method.PeftMethod;
+import ai.peft4j.api.method.PeftMethods;
+import ai.peft4j.api.model.HookSet;
+import ai.peft4j.api.tokenizer.TextTokenizer;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * A base decoder plus named adapters, with PEFT's operations: add, load, save, delete, activate,
+ * disable, merge and unmerge, mixed-adapter batches, and the trainable-parameter summary.
+ * Method-agnostic: every method plugin is handled the same way.
+ *
+ * <p>Not thread-safe for changes (adding, activating, merging); concurrent forwards and
+ * generations on an unchanging model are safe when the engine's runtime is.
+ *
+ * <pre>{@code
+ * try (Checkpoint ckpt = Checkpoint.open(modelDir);
+ *      PeftModel model = PeftModel.of(Engines.byName("pytorch").load(ckpt, EngineOptions.defaults()))) {
+ *   model.loadAdapter(adapterDir, "summarize");
+ *   GenerationResult r = model.generate(new int[][] {ids}, null, GenerationConfig.builder().maxNewTokens(32).build());
+ *   model.saveAdapter("summarize", outDir);
+ * }
+ * }</pre>
+ */
+public final class PeftModel implements AutoCloseable {
+    /** The row name that selects the base model in a mixed-adapter batch. */
+    public static final String BASE = "__base__";
+
+    private final DecoderRuntime runtime;
+    private final Map<String, Adapter> adapters = new LinkedHashMap<>();
+    private final Set<String> merged = new LinkedHashSet<>();
+    private List<String> active = new ArrayList<>();
+    private boolean disabled;
+    private TextTokenizer tokenizer;
+    private long seed = 0;
+
+    private final Checkpoint ownedCheckpoint;
+
+    private PeftModel(DecoderRuntime runtime, Checkpoint ownedCheckpoint) {
+        this.runtime = runtime;
+        this.ownedCheckpoint = ownedCheckpoint;
+    }
+
+    /** Wraps a loaded runtime; closing the model closes the runtime (not its checkpoint). */
+    public static PeftModel of(DecoderRuntime runtime) {
+        return new PeftModel(runtime, null);
+    }
+
+    /** Opens a model directory on an engine; closing the model closes the runtime and checkpoint. */
+    public static PeftModel open(Path modelDir, Engine engine, EngineOptions options) {
+        Checkpoint ckpt = Checkpoint.open(modelDir);
+        try {
+            return new PeftModel(engine.load(ckpt, options), ckpt);
+        } catch (RuntimeException e) {
+            ckpt.close();
+            throw e;
+        }
+    }
+
+    public DecoderRuntime runtime() {
+        return runtime;
+    }
+
+    /** Sets the seed used to initialise adapters added from now on (deterministic per seed). */
+    public PeftModel setSeed(long seed) {
+        this.seed = seed;
+        return this;
+    }
+
+    // ---- adapters -----------------------------------------------------------------------------
+
+    /**
+     * Adds a freshly initialised adapter and makes it the active one (as PEFT's
+     * {@code get_peft_model} does for the first adapter).
+     */
+    public Adapter addAdapter(String name, PeftConfig config) {
+        AdapterFiles.checkName(name);
+        if (adapters.containsKey(name)) {
+            throw new Peft4jException("adapter '" + name + "' already exists; delete it first or choose another name");
+        }
+        PeftMethod method = PeftMethods.forType(config.peftType());
+        Adapter adapter = method.create(name, config, context(name));
+        adapters.put(name, adapter);
+        if (active.isEmpty()) {
+            active = new ArrayList<>(List.of(name));
+        }
+        return adapter;
+    }
+
+    private AdapterContext context(String name) {
+        return new AdapterContext(runtime, seed ^ name.hashCode(), this::tokenizer);
+    }
+
+    private synchronized TextTokenizer tokenizer() {
+        if (tokenizer == null) {
+            tokenizer = TextTokenizer.load(runtime.checkpoint().directory());
+        }
+        return tokenizer;
+    }
+
+    /**
+     * Loads a PEFT adapter directory under a name. The files are checked completely (known
+     * {@code peft_type}, every tensor present with the shape this base needs) before anything is
+     * added, so a bad adapter leaves the model as it was.
+     */
+    public Adapter loadAdapter(Path dir, String name) {
+        AdapterFiles.checkName(name);
+        if (adapters.containsKey(name)) {
+            throw new Peft4jException("adapter '" + name + "' already exists; delete it first or choose another name");
+        }
+        JsonObject json = AdapterFiles.readConfig(dir);
+        PeftMethod method = PeftMethods.forType(json.get("peft_type").getAsString());
+        PeftConfig config = method.parseConfig(json, dir.resolve(AdapterFiles.CONFIG).toString());
+        Path weights = AdapterFiles.weightsFile(dir);
+        try (SafetensorsFile file = SafetensorsFile.open(weights)) {
+            Adapter adapter = method.create(name, config, context(name));
+            try {
+                Map<String, HostTensor> values = readState(file, adapter);
+                ParameterStore store = runtime.parameters();
+                for (Map.Entry<String, String> e : adapter.stateKeys().entrySet()) {
+                    store.update(e.getValue(), values.get(e.getKey()));
+                }
+            } catch (RuntimeException e) {
+                removeKeys(adapter);
+                throw e;
+            }
+            adapters.put(name, adapter);
+            if (active.isEmpty()) {
+                active = new ArrayList<>(List.of(name));
+            }
+            return adapter;
+        }
+    }
+
+    private static Map<String, HostTensor> readState(SafetensorsFile file, Adapter adapter) {
+        Map<String, HostTensor> values = new LinkedHashMap<>();
+        Map<String, long[]> shapes = adapter.stateShapes();
+        for (String key : adapter.stateKeys().keySet()) {
+            String stored = findKey(file, key, adapter.name());
+            if (stored == null) {
+                throw new Peft4jException(file.path() + ": missing tensor '" + key + "' (is this adapter for another base model?)");
+            }
+            TensorInfo info = file.info(stored);
+            if (!Arrays.equals(info.shape(), shapes.get(key))) {
+                throw new Peft4jException(file.path() + ": tensor '" + key + "' has shape " + Arrays.toString(info.shape())
+                        + " but this base model needs " + Arrays.toString(shapes.get(key)) + " (adapter for another base model?)");
+            }
+            values.put(key, file.readHost(stored));
+        }
+        return values;
+    }
+
+    /** PEFT accepts keys with or without the adapter name inserted before {@code .weight}. */
+    private static String findKey(SafetensorsFile file, String key, String adapterName) {
+        if (file.contains(key)) {
+            return key;
+        }
+        int dot = key.lastIndexOf('.');
+        if (dot > 0) {
+            String named = key.substring(0, dot) + "." + adapterName + key.substring(dot);
+            if (file.contains(named)) {
+                return named;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Saves an adapter as a PEFT directory ({@code adapter_config.json},
+     * {@code adapter_model.safetensors}); each file is written atomically, weights first.
+     */
+    public void saveAdapter(String name, Path dir) {
+        Adapter adapter = adapter(name);
+        Map<String, HostTensor> tensors = new TreeMap<>();
+        for (Map.Entry<String, String> e : adapter.stateKeys().entrySet()) {
+            tensors.put(e.getKey(), runtime.parameters().get(e.getValue()));
+        }
+        JsonObject config = adapter.config().toJson();
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new Peft4jException(dir + ": cannot create directory: " + e.getMessage(), e);
+        }
+        SafetensorsWriter.write(dir.resolve(AdapterFiles.WEIGHTS), tensors, Map.of("format", "pt"));
+        AtomicFiles.writeString(dir.resolve(AdapterFiles.CONFIG), AdapterFiles.toJson(config));
+    }
+
+    /** Removes an adapter and its parameters (unmerging it first if merged). */
+    public void deleteAdapter(String name) {
+        Adapter adapter = adapter(name);
+        if (merged.contains(name)) {
+            unmerge(name);
+        }
+        removeKeys(adapter);
+        adapters.remove(name);
+        active.remove(name);
+    }
+
+    private void removeKeys(Adapter adapter) {
+        for (String k : adapter.stateKeys().values()) {
+            runtime.parameters().remove(k);
+        }
+    }
+
+    public Adapter adapter(String name) {
+        Adapter a = adapters.get(name);
+        if (a == null) {
+            throw new Peft4jException("no adapter '" + name + "'; adapters: " + (adapters.isEmpty() ? "(none)" : adapters.keySet()));
+        }
+        return a;
+    }
+
+    /** Adapter names in the order they were added. */
+    public List<String> adapterNames() {
+        return List.copyOf(adapters.keySet());
+    }
+
+    /** Makes the named adapters the active ones (several are applied together, in order). */
+    public void setActiveAdapters(String... names) {
+        for (String n : names) {
+            adapter(n);
+        }
+        active = new ArrayList<>(Arrays.asList(names));
+    }
+
+    public List<String> activeAdapters() {
+        return Collections.unmodifiableList(active);
+    }
+
+    /**
+     * Runs the base model until the returned scope is closed, then restores the previous state.
+     *
+     * <pre>{@code
+     * try (var off = model.disableAdapters()) {
+     *   baseLogits = model.forward(ids, null);
+     * }
+     * }</pre>
+     */
+    public AdapterScope disableAdapters() {
+        boolean wasDisabled = disabled;
+        List<String> wasMerged = new ArrayList<>(merged);
+        for (String n : wasMerged) {
+            unmerge(n);
+        }
+        disabled = true;
+        return () -> {
+            disabled = wasDisabled;
+            for (String n : wasMerged) {
+                merge(n, false);
+            }
+        };
+    }
+
+    /** A scope that restores the model's previous adapter state on close. */
+    @FunctionalInterface
+    public interface AdapterScope extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /** The hooks of the active, unmerged adapters (empty while disabled). */
+    public HookSet hooks() {
+        HookSet.Builder b = HookSet.builder();
+        if (!disabled) {
+            for (String n : active) {
+                if (!merged.contains(n)) {
+                    adapters.get(n).addHooks(b, false);
+                }
+            }
+        }
+        return b.build();
+    }
+
+    /** Hooks for a mixed batch: every adapter named by a row, each applied to its rows only. */
+    public HookSet hooks(String[] rowAdapters) {
+        if (rowAdapters == null) {
+            return hooks();
+        }
+        if (!merged.isEmpty()) {
+            throw new Peft4jException("mixed-adapter batches need unmerged adapters; unmerge " + merged + " first");
+        }
+        HookSet.Builder b = HookSet.builder();
+        for (String n : new LinkedHashSet<>(Arrays.asList(rowAdapters))) {
+            if (!n.equals(BASE)) {
+                adapter(n).addHooks(b, true);
+            }
+        }
+        HookSet h = b.build();
+        if (h.prefixLength() > 0) {
+            throw new Peft4jException("mixed-adapter batches support adapters that do not change the sequence length "
+                    + "(not soft prompts); run prompt-tuning adapters in their own batch");
+        }
+        return h;
+    }
+
+    // ---- merging -----------------------------------------------------------------------------
+
+    /** Folds an adapter into the base weights; its hooks stop applying. */
+    public void merge(String name, boolean safe) {
+        Adapter a = adapter(name);
+        if (merged.contains(name)) {
+            return;
+        }
+        a.merge(runtime.parameters(), safe);
+        merged.add(name);
+    }
+
+    /** Reverses {@link #merge}. */
+    public void unmerge(String name) {
+        Adapter a = adapter(name);
+        if (!merged.remove(name)) {
+            return;
+        }
+        a.unmerge(runtime.parameters());
+    }
+
+    public Set<String> mergedAdapters() {
+        return Collections.unmodifiableSet(merged);
+    }
+
+    /**
+     * Merges the active adapters and deletes every adapter, leaving a plain model (PEFT's
+     * {@code merge_and_unload}).
+     */
+    public void mergeAndUnload(boolean safe) {
+        for (String n : active) {
+            merge(n, safe);
+        }
+        for (String n : new ArrayList<>(adapters.keySet())) {
+            removeKeys(adapters.get(n));
+        }
+        adapters.clear();
+        merged.clear();
+        active.clear();
+    }
+
+    // ---- running -----------------------------------------------------------------------------
+
+    /** Logits of every position of a (left-padded) batch under the active adapters. */
+    public Logits forward(int[][] inputIds, int[][] attentionMask) {
+        return runtime.forward(ForwardRequest.start(inputIds, attentionMask, hooks(), null, false), null);
+    }
+
+    /** Logits for a mixed-adapter batch ({@link #BASE} selects the base model for a row). */
+    public Logits forward(int[][] inputIds, int[][] attentionMask, String[] rowAdapters) {
+        return runtime.forward(ForwardRequest.start(inputIds, attentionMask, hooks(rowAdapters), rowAdapters, false), null);
+    }
+
+    /** Summed causal-LM loss (no gradients) under the active adapters. */
+    public LossResult loss(TrainBatch batch) {
+        return runtime.lossAndGradients(batch, hooks(), false);
+    }
+
+    public GenerationResult generate(int[][] inputIds, int[][] attentionMask, GenerationConfig config) {
+        return new Generator(runtime, hooks()).generate(inputIds, attentionMask, config);
+    }
+
+    /** Generation for a mixed-adapter batch. */
+    public GenerationResult generate(int[][] inputIds, int[][] attentionMask, GenerationConfig config, String[] rowAdapters) {
+        return new Generator(runtime, hooks(rowAdapters), rowAdapters).generate(inputIds, attentionMask, config);
+    }
+
+    /** PEFT's trainable-parameter summary. */
+    public TrainableParameters trainableParameters() {
+        ParameterStore store = runtime.parameters();
+        Set<String> trainableKeys = store.trainableKeys();
+        long trainable = 0;
+        long adapterTotal = 0;
+        Set<String> counted = new java.util.HashSet<>();
+        for (Adapter a : adapters.values()) {
+            for (Map.Entry<String, String> e : a.stateKeys().entrySet()) {
+                long n = 1;
+                for (long d : a.stateShapes().get(e.getKey())) {
+                    n *= d;
+                }
+                adapterTotal += n;
+                counted.add(e.getValue());
+                if (trainableKeys.contains(e.getValue())) {
+                    trainable += n;
+                }
+            }
+        }
+        for (String k : trainableKeys) {
+            if (!counted.contains(k) && runtime.checkpoint().contains(k)) {
+                trainable += runtime.checkpoint().info(k).numel();
+            }
+        }
+        return new TrainableParameters(trainable, runtime.checkpoint().parameterCount() + adapterTotal);
+    }
+
+    @Override
+    public void close() {
+        if (tokenizer != null) {
+            tokenizer.close();
+        }
+        runtime.close();
+        if (ownedCheckpoint != null) {
+            ownedCheckpoint.close();
+        }
+    }
+}

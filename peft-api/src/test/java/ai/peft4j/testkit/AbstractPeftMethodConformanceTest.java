@@ -1,0 +1,402 @@
+package ai.peft4j.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.peft4j.api.Peft4jException;
+import ai.peft4j.api.engine.Engine;
+import ai.peft4j.api.engine.EngineOptions;
+import ai.peft4j.api.engine.Logits;
+import ai.peft4j.api.engine.LossResult;
+import ai.peft4j.api.engine.ParameterStore;
+import ai.peft4j.api.engine.TrainBatch;
+import ai.peft4j.api.generate.GenerationConfig;
+import ai.peft4j.api.io.HostTensor;
+import ai.peft4j.api.io.SafetensorsFile;
+import ai.peft4j.api.io.TensorInfo;
+import ai.peft4j.api.method.Adapter;
+import ai.peft4j.api.method.PeftConfig;
+import ai.peft4j.api.peft.AdapterFiles;
+import ai.peft4j.api.peft.PeftModel;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The battery every PEFT method plugin passes, derived from Hugging Face PEFT's own suite:
+ * fixture adapters reproduce their goldens; saved files match PEFT's; save/load round-trips
+ * bit-exactly and independently of the adapter name; disabling gives the base; only adapter
+ * parameters get gradients; and, where the method supports them, default init is a no-op,
+ * merge equals unmerged, unmerge restores the base and mixed batches equal single runs.
+ *
+ * <p>Extend it, name the method's fixtures and a fresh config, and every check runs.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class AbstractPeftMethodConformanceTest {
+    protected static final double LOGIT_TOL = 1e-4;
+
+    /** A fixture adapter: {@code adapters/<base>/<name>}. */
+    public record FixtureAdapter(String base, String name) {
+        public Path dir() {
+            return Fixtures.adapter(base, name);
+        }
+
+        @Override
+        public String toString() {
+            return base + "/" + name;
+        }
+    }
+
+    @TempDir
+    protected Path tmp;
+
+    /** The engine the battery runs on (PyTorch unless overridden). */
+    protected abstract Engine engine();
+
+    /** This method's fixture adapters. */
+    protected abstract List<FixtureAdapter> fixtureAdapters();
+
+    /** A config for a fresh adapter on the given fixture model. */
+    protected abstract PeftConfig freshConfig(String model);
+
+    /** Whether a freshly initialised adapter leaves the output unchanged (LoRA: yes). */
+    protected boolean initIsNoOp() {
+        return true;
+    }
+
+    /** Whether adapters of this method can be merged into the base. */
+    protected boolean supportsMerge() {
+        return false;
+    }
+
+    /** Whether adapters of this method can share a batch with other adapters (row by row). */
+    protected boolean supportsMixedBatches() {
+        return false;
+    }
+
+    /** Fixture models the generic checks run on. */
+    protected List<String> models() {
+        return List.of("tiny-gpt2", "tiny-llama");
+    }
+
+    protected PeftModel open(String model) {
+        return PeftModel.open(Fixtures.model(model), engine(), new EngineOptions("cpu", 0));
+    }
+
+    Stream<FixtureAdapter> fixtures() {
+        return fixtureAdapters().stream();
+    }
+
+    Stream<String> modelNames() {
+        return models().stream();
+    }
+
+    /** Sets every parameter of an adapter to random values, so it changes the output. */
+    protected static void randomize(PeftModel model, String adapter, long seed) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        ParameterStore store = model.runtime().parameters();
+        for (String key : model.adapter(adapter).stateKeys().values()) {
+            HostTensor t = store.get(key);
+            float[] d = new float[t.data().length];
+            for (int i = 0; i < d.length; i++) {
+                d[i] = (float) (rnd.nextGaussian() * 0.5);
+            }
+            store.update(key, new HostTensor(t.shape(), d));
+        }
+    }
+
+    private static final int[][] IDS = {{262, 301, 556, 489, 545, 0, 794, 332, 519, 294, 596}, {1249, 1249, 1249, 1215, 322, 623, 545, 220, 676, 17, 300}};
+    private static final int[][] MASK = {{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, {0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1}};
+
+    // ---- goldens ------------------------------------------------------------------------------
+
+    @ParameterizedTest
+    @MethodSource("fixtures")
+    void fixtureAdapterReproducesGoldenLogitsLossAndGreedyIds(FixtureAdapter fa) {
+        JsonObject golden = Fixtures.golden(fa.dir());
+        try (PeftModel model = open(fa.base())) {
+            model.loadAdapter(fa.dir(), "golden");
+            int prefix = model.hooks().prefixLength();
+            for (JsonElement e : golden.getAsJsonArray("forward")) {
+                JsonObject c = e.getAsJsonObject();
+                int[][] ids = Fixtures.ints2(c.get("input_ids"));
+                int[][] mask = Fixtures.ints2(c.get("attention_mask"));
+                Logits logits = model.forward(ids, mask);
+                LogitsAssert.assertClose(logits, Fixtures.floats(c.get("logits")), mask, prefix, LOGIT_TOL,
+                        fa + "/" + c.get("name").getAsString());
+            }
+            JsonObject loss = golden.getAsJsonObject("loss");
+            LossResult r = model.loss(new TrainBatch(Fixtures.ints2(loss.get("input_ids")), null, Fixtures.ints2(loss.get("labels"))));
+            assertThat(r.meanLoss()).as(fa + " loss").isCloseTo(loss.get("loss").getAsDouble(), Offset.offset(1e-4));
+            for (JsonElement e : golden.getAsJsonArray("generate")) {
+                JsonObject c = e.getAsJsonObject();
+                for (boolean cache : new boolean[] {true, false}) {
+                    GenerationConfig cfg = GenerationConfig.builder().maxNewTokens(c.get("max_new_tokens").getAsInt())
+                            .eosTokenId(c.get("eos_token_id").getAsInt()).useCache(cache).build();
+                    int[][] seq = model.generate(Fixtures.ints2(c.get("input_ids")), Fixtures.ints2(c.get("attention_mask")), cfg)
+                            .sequences();
+                    assertThat(seq).as(fa + "/" + c.get("name").getAsString() + " cache=" + cache)
+                            .isEqualTo(Fixtures.ints2(c.get("sequences")));
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("fixtures")
+    void savedAdapterMatchesPeftFilesAndRoundTripsBitExactly(FixtureAdapter fa) throws IOException {
+        Path out = tmp.resolve("saved-" + fa.name());
+        try (PeftModel model = open(fa.base())) {
+            model.loadAdapter(fa.dir(), "first");
+            model.saveAdapter("first", out);
+        }
+        JsonObject peft = AdapterFiles.readConfig(fa.dir());
+        JsonObject ours = AdapterFiles.readConfig(out);
+        for (String key : peft.keySet()) {
+            if (key.equals("revision") || key.equals("peft_version")) {
+                continue; // provenance, not semantics
+            }
+            assertThat(ours.has(key)).as(fa + ": adapter_config.json key " + key).isTrue();
+            assertThat(normalize(ours.get(key))).as(fa + ": adapter_config.json " + key).isEqualTo(normalize(peft.get(key)));
+        }
+        try (SafetensorsFile a = SafetensorsFile.open(fa.dir().resolve(AdapterFiles.WEIGHTS));
+                SafetensorsFile b = SafetensorsFile.open(out.resolve(AdapterFiles.WEIGHTS))) {
+            assertThat(b.tensors().keySet()).as(fa + " tensor keys").isEqualTo(a.tensors().keySet());
+            for (String k : a.tensors().keySet()) {
+                TensorInfo ia = a.info(k);
+                TensorInfo ib = b.info(k);
+                assertThat(ib.shape()).as(k).isEqualTo(ia.shape());
+                assertThat(ib.dtype()).as(k).isEqualTo(ia.dtype());
+                assertThat(b.readHost(k)).as(k + " values").isEqualTo(a.readHost(k));
+            }
+        }
+        // Loading what we saved under another name gives the same model.
+        try (PeftModel model = open(fa.base())) {
+            model.loadAdapter(out, "other-name");
+            Logits reloaded = model.forward(IDS, MASK);
+            model.deleteAdapter("other-name");
+            model.loadAdapter(fa.dir(), "golden");
+            assertThat(model.forward(IDS, MASK).data()).isEqualTo(reloaded.data());
+        }
+    }
+
+    /** Lists compare as sets: PEFT writes target_modules sets in no fixed order. */
+    private static Object normalize(JsonElement e) {
+        if (e == null || e.isJsonNull()) {
+            return null;
+        }
+        if (e.isJsonArray()) {
+            List<String> items = new ArrayList<>();
+            e.getAsJsonArray().forEach(x -> items.add(String.valueOf(normalize(x))));
+            items.sort(null);
+            return items;
+        }
+        if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
+            return e.getAsDouble();
+        }
+        if (e.isJsonObject()) {
+            java.util.TreeMap<String, Object> m = new java.util.TreeMap<>();
+            e.getAsJsonObject().entrySet().forEach(x -> m.put(x.getKey(), normalize(x.getValue())));
+            return m;
+        }
+        return e.getAsString();
+    }
+
+    // ---- invariants on fresh adapters ---------------------------------------------------------
+
+    @ParameterizedTest
+    @MethodSource("modelNames")
+    void freshAdapterRoundTripsBitExactlyUnderAnyName(String modelName) {
+        Path out = tmp.resolve("fresh-" + modelName);
+        float[] before;
+        try (PeftModel model = open(modelName)) {
+            model.addAdapter("alpha", freshConfig(modelName));
+            randomize(model, "alpha", 7);
+            before = model.forward(IDS, MASK).data();
+            model.saveAdapter("alpha", out);
+        }
+        try (PeftModel model = open(modelName)) {
+            model.loadAdapter(out, "beta");
+            assertThat(model.forward(IDS, MASK).data()).isEqualTo(before);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("modelNames")
+    void defaultInitIsNoOpAndRandomizedAdapterChangesOutput(String modelName) {
+        try (PeftModel model = open(modelName)) {
+            float[] base = model.forward(IDS, MASK).data();
+            model.addAdapter("default", freshConfig(modelName));
+            if (initIsNoOp()) {
+                LogitsAssert.assertClose(model.forward(IDS, MASK), base, MASK, 0, 0.0, "fresh adapter is a no-op");
+            }
+            randomize(model, "default", 11);
+            Logits changed = model.forward(IDS, MASK);
+            if (model.hooks().prefixLength() == 0) {
+                assertThat(LogitsAssert.maxAbsDiff(changed, base, MASK, 0)).isGreaterThan(1e-3);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("modelNames")
+    void disabledAdaptersGiveTheBaseAndTheScopeRestores(String modelName) {
+        try (PeftModel model = open(modelName)) {
+            float[] base = model.forward(IDS, MASK).data();
+            model.addAdapter("default", freshConfig(modelName));
+            randomize(model, "default", 3);
+            float[] adapted = model.forward(IDS, MASK).data();
+            try (PeftModel.AdapterScope off = model.disableAdapters()) {
+                assertThat(model.forward(IDS, MASK).data()).isEqualTo(base);
+            }
+            assertThat(model.forward(IDS, MASK).data()).isEqualTo(adapted);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("modelNames")
+    void onlyAdapterParametersReceiveGradients(String modelName) {
+        try (PeftModel model = open(modelName)) {
+            Adapter a = model.addAdapter("default", freshConfig(modelName));
+            randomize(model, "default", 5);
+            int[][] labels = IDS;
+            LossResult r = model.runtime().lossAndGradients(new TrainBatch(IDS, new int[][] {MASK[0], MASK[0]}, labels), model.hooks(), true);
+            assertThat(r.gradients().keySet()).containsExactlyInAnyOrderElementsOf(a.stateKeys().values());
+            double norm = 0;
+            for (HostTensor g : r.gradients().values()) {
+                for (float v : g.data()) {
+                    norm += v * v;
+                }
+            }
+            assertThat(norm).as("gradient norm").isGreaterThan(0);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("modelNames")
+    void mergedEqualsUnmergedAndUnmergeRestoresTheBase(String modelName) {
+        if (!supportsMerge()) {
+            return;
+        }
+        try (PeftModel model = open(modelName)) {
+            float[] base = model.forward(IDS, MASK).data();
+            model.addAdapter("default", freshConfig(modelName));
+            randomize(model, "default", 9);
+            Logits unmerged = model.forward(IDS, MASK);
+            model.merge("default", true);
+            LogitsAssert.assertClose(model.forward(IDS, MASK), unmerged.data(), MASK, 0, 1e-4, "merged vs unmerged");
+            model.unmerge("default");
+            try (PeftModel.AdapterScope off = model.disableAdapters()) {
+                LogitsAssert.assertClose(model.forward(IDS, MASK), base, MASK, 0, 1e-5, "unmerge restores the base");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("modelNames")
+    void mixedBatchRowsEqualTheirSingleAdapterRuns(String modelName) {
+        if (!supportsMixedBatches()) {
+            return;
+        }
+        try (PeftModel model = open(modelName)) {
+            model.addAdapter("a", freshConfig(modelName));
+            randomize(model, "a", 21);
+            model.addAdapter("b", freshConfig(modelName));
+            randomize(model, "b", 22);
+            int[][] ids = {IDS[0], IDS[0], IDS[0]};
+            String[] rows = {"a", PeftModel.BASE, "b"};
+            Logits mixed = model.forward(ids, null, rows);
+            for (int r = 0; r < rows.length; r++) {
+                float[] single;
+                if (rows[r].equals(PeftModel.BASE)) {
+                    try (PeftModel.AdapterScope off = model.disableAdapters()) {
+                        single = model.forward(new int[][] {IDS[0]}, null).data();
+                    }
+                } else {
+                    model.setActiveAdapters(rows[r]);
+                    single = model.forward(new int[][] {IDS[0]}, null).data();
+                }
+                float[] row = Arrays.copyOfRange(mixed.data(), r * single.length, (r + 1) * single.length);
+                double worst = 0;
+                for (int i = 0; i < single.length; i++) {
+                    worst = Math.max(worst, Math.abs(row[i] - single[i]));
+                }
+                assertThat(worst).as("row " + r + " (" + rows[r] + ")").isLessThanOrEqualTo(1e-5);
+            }
+        }
+    }
+
+    // ---- bad input ----------------------------------------------------------------------------
+
+    @Test
+    void unknownPeftTypeListsInstalledMethods() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("unknown"));
+        Files.writeString(dir.resolve(AdapterFiles.CONFIG), "{\"peft_type\": \"NO_SUCH_METHOD\"}");
+        try (PeftModel model = open(models().get(0))) {
+            assertThatThrownBy(() -> model.loadAdapter(dir, "x")).isInstanceOf(Peft4jException.class)
+                    .hasMessageContaining("NO_SUCH_METHOD").hasMessageContaining("installed:");
+            assertThat(model.adapterNames()).isEmpty();
+        }
+    }
+
+    @Test
+    void missingWeightsCorruptWeightsAndForeignAdaptersAreClearErrorsThatLeaveNothingBehind() throws IOException {
+        FixtureAdapter fa = fixtureAdapters().get(0);
+        Path noWeights = Files.createDirectories(tmp.resolve("noweights"));
+        Files.copy(fa.dir().resolve(AdapterFiles.CONFIG), noWeights.resolve(AdapterFiles.CONFIG));
+        Path corrupt = Files.createDirectories(tmp.resolve("corrupt"));
+        Files.copy(fa.dir().resolve(AdapterFiles.CONFIG), corrupt.resolve(AdapterFiles.CONFIG));
+        byte[] bytes = Files.readAllBytes(fa.dir().resolve(AdapterFiles.WEIGHTS));
+        Files.write(corrupt.resolve(AdapterFiles.WEIGHTS), Arrays.copyOf(bytes, bytes.length / 2));
+        String foreignBase = fa.base().equals("tiny-gpt2") ? "tiny-llama" : "tiny-gpt2";
+        try (PeftModel model = open(fa.base())) {
+            int before = model.runtime().parameters().adapterKeys().size();
+            assertThatThrownBy(() -> model.loadAdapter(noWeights, "x")).isInstanceOf(Peft4jException.class)
+                    .hasMessageContaining("adapter_model.safetensors");
+            assertThatThrownBy(() -> model.loadAdapter(corrupt, "x")).isInstanceOf(Peft4jException.class)
+                    .hasMessageContaining("adapter_model.safetensors");
+            assertThat(model.adapterNames()).isEmpty();
+            assertThat(model.runtime().parameters().adapterKeys()).hasSize(before);
+        }
+        try (PeftModel model = open(foreignBase)) {
+            assertThatThrownBy(() -> model.loadAdapter(fa.dir(), "x")).isInstanceOf(Peft4jException.class);
+            assertThat(model.adapterNames()).isEmpty();
+            assertThat(model.runtime().parameters().adapterKeys()).isEmpty();
+        }
+    }
+
+    @Test
+    void adapterNamesWithPathSeparatorsAreRefused() {
+        try (PeftModel model = open(models().get(0))) {
+            for (String bad : new String[] {"../x", "a/b", "a\\b", "", ".."}) {
+                assertThatThrownBy(() -> model.addAdapter(bad, freshConfig(models().get(0))))
+                        .isInstanceOf(Peft4jException.class).hasMessageContaining("invalid adapter name");
+            }
+        }
+    }
+
+    /** Used by subclasses that check tensors of a saved adapter directly. */
+    protected static Map<String, HostTensor> readAll(Path file) {
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            java.util.TreeMap<String, HostTensor> m = new java.util.TreeMap<>();
+            for (String k : f.tensors().keySet()) {
+                m.put(k, f.readHost(k));
+            }
+            return m;
+        }
+    }
+}
