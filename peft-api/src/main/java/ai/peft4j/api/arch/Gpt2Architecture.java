@@ -33,10 +33,8 @@ public final class Gpt2Architecture implements Architecture {
 
     @Override
     public void validate(DecoderConfig cfg) {
-        if (cfg.flag("reorder_and_upcast_attn", false)) {
-            // Numerically equivalent in fp32, which is all peft4j computes in.
-            return;
-        }
+        // reorder_and_upcast_attn only changes fp16 numerics; peft4j computes in fp32.
+        Activation.fromHf(cfg.activation());
         if (cfg.hiddenSize() % cfg.numHeads() != 0) {
             throw new Peft4jException("gpt2: n_embd " + cfg.hiddenSize() + " is not divisible by n_head " + cfg.numHeads());
         }

@@ -32,6 +32,11 @@ public final class GptJArchitecture implements Architecture {
     }
 
     @Override
+    public void validate(DecoderConfig cfg) {
+        Activation.fromHf(cfg.activation());
+    }
+
+    @Override
     public Map<String, long[]> weightShapes(DecoderConfig cfg) {
         Map<String, long[]> m = new LinkedHashMap<>();
         int h = cfg.hiddenSize();
