@@ -302,6 +302,43 @@ class PromptTuningAdapterTest {
         }
     }
 
+    /**
+     * A beam search's first step ranks the same logits as greedy search: with a soft prompt, the
+     * pads of a left-padded row take positions (PEFT), so the beam's first token equals PEFT's
+     * greedy one only if the padding is kept.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny-gpt2/pt-random", "tiny-gpt2/pt-text", "tiny-llama/pt-random", "tiny-llama/pt-text"})
+    void beamSearchKeepsPeftPositionsOnLeftPaddedRows(String adapter) {
+        String[] parts = adapter.split("/");
+        Path dir = Fixtures.adapter(parts[0], parts[1]);
+        JsonObject c = Fixtures.golden(dir).getAsJsonArray("generate").get(1).getAsJsonObject();
+        int[][] ids = Fixtures.ints2(c.get("input_ids"));
+        int[][] mask = Fixtures.ints2(c.get("attention_mask"));
+        int[][] greedy = Fixtures.ints2(c.get("new_tokens"));
+        try (PeftModel model = open(parts[0])) {
+            model.loadAdapter(dir, "pt");
+            for (int beams : new int[] {2, 4}) {
+                GenerationConfig cfg = GenerationConfig.builder().maxNewTokens(1).eosTokenId(c.get("eos_token_id").getAsInt())
+                        .numBeams(beams).build();
+                int[][] out = model.generate(ids, mask, cfg).newTokens();
+                for (int r = 0; r < ids.length; r++) {
+                    assertThat(out[r][0]).as(adapter + " row " + r + " beams " + beams).isEqualTo(greedy[r][0]);
+                }
+            }
+        }
+    }
+
+    @Test
+    void softPromptsAreRefusedInMixedAdapterBatches() {
+        try (PeftModel model = open("tiny-gpt2")) {
+            model.addAdapter("pt", PromptTuningConfig.builder().setNumVirtualTokens(3).build());
+            int[][] ids = {{262, 301, 556}, {262, 301, 556}};
+            assertThatThrownBy(() -> model.forward(ids, null, new String[] {"pt", PeftModel.BASE}))
+                    .isInstanceOf(Peft4jException.class).hasMessageContaining("soft prompts");
+        }
+    }
+
     private static void assertShape(int[][] seq, int[][] prompt, int maxNew) {
         assertThat(seq).hasNumberOfRows(prompt.length);
         for (int i = 0; i < prompt.length; i++) {
