@@ -1,19 +1,16 @@
 package ai.peft4j.prompttuning;
 
 import ai.peft4j.api.Peft4jException;
+import ai.peft4j.api.method.AdapterContext;
 import ai.peft4j.api.method.PeftConfig;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The configuration of a prompt-tuning adapter, read from and written to
@@ -40,42 +37,21 @@ public final class PromptTuningConfig implements PeftConfig {
     /** The PEFT release whose adapter format this writes; PEFT reads it as provenance only. */
     public static final String PEFT_FORMAT_VERSION = "0.21.0";
 
-    private static final Logger LOG = LoggerFactory.getLogger(PromptTuningConfig.class);
-    private static final Set<String> KNOWN_KEYS = Set.of("peft_type", "task_type", "auto_mapping",
-            "base_model_name_or_path", "revision", "inference_mode", "peft_version", "modules_to_save",
-            "num_virtual_tokens", "token_dim", "num_transformer_submodules", "num_attention_heads", "num_layers",
-            "prompt_tuning_init", "prompt_tuning_init_text", "tokenizer_name_or_path", "tokenizer_kwargs");
+    private static final Set<String> OWN_KEYS = Set.of("prompt_tuning_init", "prompt_tuning_init_text",
+            "tokenizer_name_or_path", "tokenizer_kwargs");
 
-    private final int numVirtualTokens;
+    private final PromptLearningFields common;
     private final PromptTuningInit init;
     private final String initText;
     private final String tokenizerNameOrPath;
     private final JsonObject tokenizerKwargs;
-    private final Integer tokenDim;
-    private final Integer numTransformerSubmodules;
-    private final Integer numLayers;
-    private final Integer numAttentionHeads;
-    private final String baseModelNameOrPath;
-    private final String revision;
-    private final boolean inferenceMode;
-    private final String peftVersion;
-    private final JsonElement autoMapping;
 
     private PromptTuningConfig(Builder b) {
-        this.numVirtualTokens = b.numVirtualTokens;
+        this.common = b.common.copy();
         this.init = b.init;
         this.initText = b.initText;
         this.tokenizerNameOrPath = b.tokenizerNameOrPath;
         this.tokenizerKwargs = b.tokenizerKwargs == null ? null : b.tokenizerKwargs.deepCopy();
-        this.tokenDim = b.tokenDim;
-        this.numTransformerSubmodules = b.numTransformerSubmodules;
-        this.numLayers = b.numLayers;
-        this.numAttentionHeads = b.numAttentionHeads;
-        this.baseModelNameOrPath = b.baseModelNameOrPath;
-        this.revision = b.revision;
-        this.inferenceMode = b.inferenceMode;
-        this.peftVersion = b.peftVersion;
-        this.autoMapping = b.autoMapping == null ? JsonNull.INSTANCE : b.autoMapping.deepCopy();
     }
 
     public static Builder builder() {
@@ -85,21 +61,22 @@ public final class PromptTuningConfig implements PeftConfig {
     /** A builder holding this config's values, to derive a changed copy. */
     public Builder toBuilder() {
         Builder b = new Builder();
-        b.numVirtualTokens = numVirtualTokens;
+        b.common = common.copy();
         b.init = init;
         b.initText = initText;
         b.tokenizerNameOrPath = tokenizerNameOrPath;
         b.tokenizerKwargs = tokenizerKwargs;
-        b.tokenDim = tokenDim;
-        b.numTransformerSubmodules = numTransformerSubmodules;
-        b.numLayers = numLayers;
-        b.numAttentionHeads = numAttentionHeads;
-        b.baseModelNameOrPath = baseModelNameOrPath;
-        b.revision = revision;
-        b.inferenceMode = inferenceMode;
-        b.peftVersion = peftVersion;
-        b.autoMapping = autoMapping;
         return b;
+    }
+
+    /** This config with the fields PEFT fills from the base model filled (see {@link PromptTuningMethod}). */
+    PromptTuningConfig filledFrom(AdapterContext context) {
+        Builder b = toBuilder();
+        b.common.fillFrom(context);
+        if (init == PromptTuningInit.TEXT && tokenizerNameOrPath == null) {
+            b.tokenizerNameOrPath = PromptLearningFields.baseName(context); // PEFT requires a tokenizer name for TEXT
+        }
+        return b.build();
     }
 
     // ---- JSON ---------------------------------------------------------------------------------
@@ -109,59 +86,20 @@ public final class PromptTuningConfig implements PeftConfig {
      * and invalid values fail with a message naming {@code source}.
      */
     public static PromptTuningConfig fromJson(JsonObject json, String source) {
-        List<String> unknown = new ArrayList<>();
-        for (String key : json.keySet()) {
-            if (!KNOWN_KEYS.contains(key)) {
-                unknown.add(key);
-            }
-        }
-        if (!unknown.isEmpty()) {
-            unknown.sort(null);
-            LOG.warn("{}: ignoring unknown prompt-tuning config keys {} (written by a newer PEFT?)", source, unknown);
-        }
-        String peftType = string(json, "peft_type", source);
-        if (peftType != null && !peftType.equals(PEFT_TYPE)) {
-            throw new Peft4jException(source + ": peft_type is '" + peftType + "', not " + PEFT_TYPE);
-        }
+        PromptLearningFields.warnUnknown(json, OWN_KEYS, source);
         Builder b = builder().source(source);
-        if (!isNull(json, "num_virtual_tokens")) {
-            b.numVirtualTokens = integer(json, "num_virtual_tokens", source);
-        }
-        String initName = string(json, "prompt_tuning_init", source);
+        b.common = PromptLearningFields.read(json, source, PEFT_TYPE);
+        String initName = PromptLearningFields.string(json, "prompt_tuning_init", source);
         if (initName != null) {
             b.init = PromptTuningInit.parse(initName, source);
         }
-        b.initText = string(json, "prompt_tuning_init_text", source);
-        b.tokenizerNameOrPath = string(json, "tokenizer_name_or_path", source);
-        if (!isNull(json, "tokenizer_kwargs")) {
+        b.initText = PromptLearningFields.string(json, "prompt_tuning_init_text", source);
+        b.tokenizerNameOrPath = PromptLearningFields.string(json, "tokenizer_name_or_path", source);
+        if (!PromptLearningFields.isNull(json, "tokenizer_kwargs")) {
             if (!json.get("tokenizer_kwargs").isJsonObject()) {
                 throw new Peft4jException(source + ": tokenizer_kwargs must be an object, got " + json.get("tokenizer_kwargs"));
             }
             b.tokenizerKwargs = json.getAsJsonObject("tokenizer_kwargs");
-        }
-        b.tokenDim = isNull(json, "token_dim") ? null : integer(json, "token_dim", source);
-        b.numTransformerSubmodules = isNull(json, "num_transformer_submodules") ? null
-                : integer(json, "num_transformer_submodules", source);
-        b.numLayers = isNull(json, "num_layers") ? null : integer(json, "num_layers", source);
-        b.numAttentionHeads = isNull(json, "num_attention_heads") ? null : integer(json, "num_attention_heads", source);
-        b.taskType = string(json, "task_type", source);
-        b.baseModelNameOrPath = string(json, "base_model_name_or_path", source);
-        b.revision = string(json, "revision", source);
-        if (!isNull(json, "inference_mode")) {
-            JsonElement e = json.get("inference_mode");
-            if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
-                throw new Peft4jException(source + ": inference_mode must be true or false, got " + e);
-            }
-            b.inferenceMode = e.getAsBoolean();
-        }
-        b.peftVersion = string(json, "peft_version", source);
-        b.autoMapping = json.get("auto_mapping");
-        if (!isNull(json, "modules_to_save")) {
-            JsonElement m = json.get("modules_to_save");
-            if (!(m.isJsonArray() && m.getAsJsonArray().isEmpty())) {
-                throw new Peft4jException(source + ": modules_to_save " + m
-                        + " is not supported for prompt tuning (peft4j trains only the soft prompt)");
-            }
         }
         return b.build();
     }
@@ -172,61 +110,13 @@ public final class PromptTuningConfig implements PeftConfig {
      */
     @Override
     public JsonObject toJson() {
-        Map<String, JsonElement> m = new TreeMap<>();
-        m.put("auto_mapping", autoMapping.deepCopy());
-        m.put("base_model_name_or_path", str(baseModelNameOrPath));
-        m.put("inference_mode", new JsonPrimitive(true));
-        m.put("modules_to_save", JsonNull.INSTANCE);
-        m.put("num_attention_heads", num(numAttentionHeads));
-        m.put("num_layers", num(numLayers));
-        m.put("num_transformer_submodules", num(numTransformerSubmodules));
-        m.put("num_virtual_tokens", new JsonPrimitive(numVirtualTokens));
-        m.put("peft_type", new JsonPrimitive(PEFT_TYPE));
-        m.put("peft_version", str(peftVersion == null ? PEFT_FORMAT_VERSION : peftVersion));
+        Map<String, JsonElement> m = new HashMap<>();
+        common.write(m, PEFT_TYPE);
         m.put("prompt_tuning_init", new JsonPrimitive(init.name()));
-        m.put("prompt_tuning_init_text", str(initText));
-        m.put("revision", str(revision));
-        m.put("task_type", new JsonPrimitive(CAUSAL_LM));
-        m.put("token_dim", num(tokenDim));
+        m.put("prompt_tuning_init_text", PromptLearningFields.str(initText));
         m.put("tokenizer_kwargs", tokenizerKwargs == null ? JsonNull.INSTANCE : tokenizerKwargs.deepCopy());
-        m.put("tokenizer_name_or_path", str(tokenizerNameOrPath));
-        JsonObject o = new JsonObject();
-        m.forEach(o::add);
-        return o;
-    }
-
-    private static JsonElement str(String s) {
-        return s == null ? JsonNull.INSTANCE : new JsonPrimitive(s);
-    }
-
-    private static JsonElement num(Integer i) {
-        return i == null ? JsonNull.INSTANCE : new JsonPrimitive(i);
-    }
-
-    private static boolean isNull(JsonObject json, String key) {
-        return !json.has(key) || json.get(key).isJsonNull();
-    }
-
-    private static String string(JsonObject json, String key, String source) {
-        if (isNull(json, key)) {
-            return null;
-        }
-        JsonElement e = json.get(key);
-        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
-            throw new Peft4jException(source + ": " + key + " must be a string, got " + e);
-        }
-        return e.getAsString();
-    }
-
-    private static int integer(JsonObject json, String key, String source) {
-        JsonElement e = json.get(key);
-        if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
-            double d = e.getAsDouble();
-            if (d == Math.rint(d) && Math.abs(d) <= Integer.MAX_VALUE) {
-                return (int) d;
-            }
-        }
-        throw new Peft4jException(source + ": " + key + " must be an integer, got " + e);
+        m.put("tokenizer_name_or_path", PromptLearningFields.str(tokenizerNameOrPath));
+        return PromptLearningFields.sorted(m);
     }
 
     // ---- values -------------------------------------------------------------------------------
@@ -237,7 +127,7 @@ public final class PromptTuningConfig implements PeftConfig {
     }
 
     public int numVirtualTokens() {
-        return numVirtualTokens;
+        return common.numVirtualTokens;
     }
 
     public PromptTuningInit init() {
@@ -261,20 +151,20 @@ public final class PromptTuningConfig implements PeftConfig {
 
     /** The base model's hidden size, or null until filled from the base. */
     public Integer tokenDim() {
-        return tokenDim;
+        return common.tokenDim;
     }
 
     /** 1 for a decoder-only model, or null until filled from the base. */
     public Integer numTransformerSubmodules() {
-        return numTransformerSubmodules;
+        return common.numTransformerSubmodules;
     }
 
     public Integer numLayers() {
-        return numLayers;
+        return common.numLayers;
     }
 
     public Integer numAttentionHeads() {
-        return numAttentionHeads;
+        return common.numAttentionHeads;
     }
 
     public String taskType() {
@@ -282,11 +172,11 @@ public final class PromptTuningConfig implements PeftConfig {
     }
 
     public String baseModelNameOrPath() {
-        return baseModelNameOrPath;
+        return common.baseModelNameOrPath;
     }
 
     public String revision() {
-        return revision;
+        return common.revision;
     }
 
     /**
@@ -294,21 +184,21 @@ public final class PromptTuningConfig implements PeftConfig {
      * vocabulary (it is about to be overwritten by saved weights). Saved configs always say true.
      */
     public boolean inferenceMode() {
-        return inferenceMode;
+        return common.inferenceMode;
     }
 
     public String peftVersion() {
-        return peftVersion;
+        return common.peftVersion;
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof PromptTuningConfig c && toJson().equals(c.toJson()) && inferenceMode == c.inferenceMode;
+        return o instanceof PromptTuningConfig c && toJson().equals(c.toJson()) && inferenceMode() == c.inferenceMode();
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(toJson(), inferenceMode);
+        return Objects.hash(toJson(), inferenceMode());
     }
 
     @Override
@@ -319,21 +209,11 @@ public final class PromptTuningConfig implements PeftConfig {
     /** Builds a {@link PromptTuningConfig}; {@link #build()} validates as PEFT's {@code __post_init__} does. */
     public static final class Builder {
         private String source = "PromptTuningConfig";
-        private Integer numVirtualTokens;
+        private PromptLearningFields common = new PromptLearningFields();
         private PromptTuningInit init = PromptTuningInit.RANDOM;
         private String initText;
         private String tokenizerNameOrPath;
         private JsonObject tokenizerKwargs;
-        private Integer tokenDim;
-        private Integer numTransformerSubmodules;
-        private Integer numLayers;
-        private Integer numAttentionHeads;
-        private String taskType;
-        private String baseModelNameOrPath;
-        private String revision;
-        private boolean inferenceMode;
-        private String peftVersion;
-        private JsonElement autoMapping;
 
         private Builder() {}
 
@@ -345,7 +225,7 @@ public final class PromptTuningConfig implements PeftConfig {
 
         /** The soft prompt's length (required). */
         public Builder setNumVirtualTokens(int n) {
-            this.numVirtualTokens = n;
+            common.numVirtualTokens = n;
             return this;
         }
 
@@ -376,58 +256,53 @@ public final class PromptTuningConfig implements PeftConfig {
         }
 
         public Builder optTokenDim(Integer tokenDim) {
-            this.tokenDim = tokenDim;
+            common.tokenDim = tokenDim;
             return this;
         }
 
         public Builder optNumTransformerSubmodules(Integer n) {
-            this.numTransformerSubmodules = n;
+            common.numTransformerSubmodules = n;
             return this;
         }
 
         public Builder optNumLayers(Integer n) {
-            this.numLayers = n;
+            common.numLayers = n;
             return this;
         }
 
         public Builder optNumAttentionHeads(Integer n) {
-            this.numAttentionHeads = n;
+            common.numAttentionHeads = n;
             return this;
         }
 
         /** PEFT's {@code task_type}; only {@code CAUSAL_LM} (the default here) is supported. */
         public Builder optTaskType(String taskType) {
-            this.taskType = taskType;
+            common.taskType = taskType;
             return this;
         }
 
         public Builder optBaseModelNameOrPath(String name) {
-            this.baseModelNameOrPath = name;
+            common.baseModelNameOrPath = name;
             return this;
         }
 
         public Builder optRevision(String revision) {
-            this.revision = revision;
+            common.revision = revision;
             return this;
         }
 
         public Builder optInferenceMode(boolean inferenceMode) {
-            this.inferenceMode = inferenceMode;
+            common.inferenceMode = inferenceMode;
             return this;
         }
 
         public Builder optPeftVersion(String version) {
-            this.peftVersion = version;
+            common.peftVersion = version;
             return this;
         }
 
         public PromptTuningConfig build() {
-            if (numVirtualTokens == null) {
-                throw new Peft4jException(source + ": num_virtual_tokens is required (the number of soft-prompt tokens)");
-            }
-            if (numVirtualTokens <= 0) {
-                throw new Peft4jException(source + ": num_virtual_tokens must be a positive integer, got " + numVirtualTokens);
-            }
+            common.validate(source);
             if (init == PromptTuningInit.TEXT && initText == null) {
                 throw new Peft4jException(source + ": prompt_tuning_init is TEXT but prompt_tuning_init_text is missing; "
                         + "give the text the soft prompt starts from");
@@ -439,24 +314,7 @@ public final class PromptTuningConfig implements PeftConfig {
                 throw new Peft4jException(source + ": tokenizer_kwargs only valid when using prompt_tuning_init='TEXT' (it is "
                         + init + ")");
             }
-            positive("token_dim", tokenDim);
-            positive("num_layers", numLayers);
-            positive("num_attention_heads", numAttentionHeads);
-            if (numTransformerSubmodules != null && numTransformerSubmodules != 1) {
-                throw new Peft4jException(source + ": num_transformer_submodules is " + numTransformerSubmodules
-                        + ", but peft4j's decoder-only models have 1 (2 is for encoder-decoder models)");
-            }
-            if (taskType != null && !taskType.equals(CAUSAL_LM)) {
-                throw new Peft4jException(source + ": task_type '" + taskType + "' is not supported; peft4j runs decoder-only "
-                        + "language models, so task_type must be " + CAUSAL_LM);
-            }
             return new PromptTuningConfig(this);
-        }
-
-        private void positive(String key, Integer value) {
-            if (value != null && value <= 0) {
-                throw new Peft4jException(source + ": " + key + " must be a positive integer, got " + value);
-            }
         }
     }
 }

@@ -6,7 +6,6 @@ import ai.peft4j.api.method.Adapter;
 import ai.peft4j.api.method.AdapterContext;
 import ai.peft4j.api.method.PeftConfig;
 import ai.peft4j.api.method.PeftMethod;
-import ai.peft4j.api.model.DecoderConfig;
 import ai.peft4j.api.tokenizer.TextTokenizer;
 import com.google.gson.JsonObject;
 import java.nio.file.Files;
@@ -62,38 +61,7 @@ public final class PromptTuningMethod implements PeftMethod {
 
     /** Fills what PEFT's {@code _prepare_prompt_learning_config} fills, and checks the rest fits. */
     static PromptTuningConfig resolve(PromptTuningConfig cfg, AdapterContext context) {
-        DecoderConfig dc = context.config();
-        if (cfg.tokenDim() != null && cfg.tokenDim() != dc.hiddenSize()) {
-            throw new Peft4jException("prompt-tuning token_dim is " + cfg.tokenDim() + " but the base model's hidden size is "
-                    + dc.hiddenSize() + " (is this adapter for another base model?)");
-        }
-        warnIfDifferent("num_layers", cfg.numLayers(), dc.numLayers());
-        warnIfDifferent("num_attention_heads", cfg.numAttentionHeads(), dc.numHeads());
-        String baseName = baseName(context);
-        PromptTuningConfig.Builder b = cfg.toBuilder()
-                .optTokenDim(dc.hiddenSize())
-                .optNumTransformerSubmodules(1)
-                .optNumLayers(cfg.numLayers() == null ? dc.numLayers() : cfg.numLayers())
-                .optNumAttentionHeads(cfg.numAttentionHeads() == null ? dc.numHeads() : cfg.numAttentionHeads());
-        if (cfg.baseModelNameOrPath() == null) {
-            b.optBaseModelNameOrPath(baseName);
-        }
-        if (cfg.init() == PromptTuningInit.TEXT && cfg.tokenizerNameOrPath() == null) {
-            b.optTokenizerNameOrPath(baseName); // PEFT requires a tokenizer name for TEXT init
-        }
-        return b.build();
-    }
-
-    private static void warnIfDifferent(String key, Integer configured, int base) {
-        if (configured != null && configured != base) {
-            LOG.warn("prompt-tuning config says {} = {} but the base model has {}; prompt tuning does not use it, "
-                    + "but the adapter may have been trained on another base model", key, configured, base);
-        }
-    }
-
-    private static String baseName(AdapterContext context) {
-        Path dir = context.modelDirectory().toAbsolutePath().normalize();
-        return dir.getFileName() == null ? dir.toString() : dir.getFileName().toString();
+        return cfg.filledFrom(context);
     }
 
     // ---- initialisation -----------------------------------------------------------------------
@@ -175,7 +143,7 @@ public final class PromptTuningMethod implements PeftMethod {
      */
     private static Path findTokenizer(String nameOrPath, AdapterContext context) {
         Path base = context.modelDirectory().toAbsolutePath().normalize();
-        if (nameOrPath == null || nameOrPath.isBlank() || nameOrPath.equals(baseName(context))) {
+        if (nameOrPath == null || nameOrPath.isBlank() || nameOrPath.equals(PromptLearningFields.baseName(context))) {
             return null;
         }
         List<Path> candidates = new ArrayList<>();
