@@ -206,9 +206,12 @@ public final class Generator {
         int[][] sequences = new int[b][];
         int[][] newTokens = new int[b][];
         for (int i = 0; i < b; i++) {
-            int[] prompt = stripLeftPadding(inputIds[i], mask[i]);
+            // Without a soft prompt a padded row decodes exactly as the unpadded one (positions count
+            // attended tokens). With one, PEFT's absolute positions count the pads, so keep them.
+            boolean keepPads = hooks.prefixLength() > 0;
+            int[] prompt = keepPads ? inputIds[i] : stripLeftPadding(inputIds[i], mask[i]);
             String[] rows = rowAdapters == null ? null : fill(config.numBeams(), rowAdapters[i]);
-            int[] best = beamOne(prompt, config, rows);
+            int[] best = beamOne(prompt, keepPads ? mask[i] : null, config, rows);
             newTokens[i] = best;
             sequences[i] = new int[inputIds[i].length + best.length];
             System.arraycopy(inputIds[i], 0, sequences[i], 0, inputIds[i].length);
@@ -237,7 +240,7 @@ public final class Generator {
         return Arrays.copyOfRange(ids, start, ids.length);
     }
 
-    private int[] beamOne(int[] prompt, GenerationConfig config, String[] rows) {
+    private int[] beamOne(int[] prompt, int[] promptMask, GenerationConfig config, String[] rows) {
         int k = config.numBeams();
         int s = prompt.length;
         int steps = config.maxNewTokens();
@@ -252,10 +255,14 @@ public final class Generator {
         KvCache cache = runtime.newCache();
         try {
             int[][] ids = new int[k][];
+            int[][] masks = promptMask == null ? null : new int[k][];
             for (int i = 0; i < k; i++) {
                 ids[i] = prompt;
+                if (masks != null) {
+                    masks[i] = promptMask;
+                }
             }
-            ForwardRequest first = ForwardRequest.start(ids, null, hooks, rows, true);
+            ForwardRequest first = ForwardRequest.start(ids, masks, hooks, rows, true);
             int[][] fullMask = first.attentionMask();
             Logits logits = runtime.forward(first, cache);
             for (int step = 0; step < steps; step++) {
