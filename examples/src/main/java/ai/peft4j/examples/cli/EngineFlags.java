@@ -15,10 +15,14 @@ import picocli.CommandLine.Option;
  * the engine is then built by Guice from the settings alone.
  *
  * <pre>{@code
- * @Mixin EngineFlags engineFlags;
- * ...
- * Injector injector = engineFlags.injector();
- * Engine engine = injector.getInstance(Engine.class);
+ * class TrainCommand implements Callable<Integer> {
+ *   @Mixin EngineFlags engineFlags;
+ *   public Integer call() {
+ *     Injector injector = engineFlags.injector();
+ *     Engine engine = engineFlags.engine(injector);  // Engines.requireCapability(engine, TRAIN) to train
+ *     ...
+ *   }
+ * }
  * }</pre>
  */
 public final class EngineFlags {

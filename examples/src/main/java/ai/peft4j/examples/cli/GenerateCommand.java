@@ -31,9 +31,10 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Generate a continuation of a prompt.",
-            "Prints the prompt plus continuation as text (special tokens skipped), or with --json:",
-            "prompt_ids, new_token_ids, text (prompt + continuation), new_text and finish_reason (eos or length).",
-            "Decoding defaults (EOS, pad, sampling, beams) come from generation_config.json, else config.json."})
+            "Prints the prompt plus continuation (special tokens skipped); with --json:",
+            "prompt_ids, new_token_ids, text (prompt + continuation), new_text and",
+            "finish_reason (eos or length). Decoding defaults (EOS, pad, sampling, beams)",
+            "come from generation_config.json, else config.json; flags override them."})
 public final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model directory (config.json, *.safetensors, tokenizer.json).")

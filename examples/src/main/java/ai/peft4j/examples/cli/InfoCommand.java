@@ -31,9 +31,9 @@ import picocli.CommandLine.Spec;
  * }</pre>
  */
 @Command(name = "info", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Describe a model: architecture, sizes, parameter count (from the",
-            "architecture's weight shapes), stored dtype and memory estimates.",
-            "Works from config.json alone: no weights are needed.",
+        description = {"Describe a model: sizes, parameters, dtype and memory estimates.",
+            "The parameter count comes from the architecture's weight shapes, so",
+            "config.json alone is enough: no weights are needed.",
             "",
             "Estimates count every tensor as fp32 (F16/BF16 weights are widened on load).",
             "P = parameters, L = layers, h = hidden, I = intermediate, V = vocab,",
@@ -149,11 +149,12 @@ public final class InfoCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "  inference      %s = weights %s + KV cache %s (batch %d x %d positions)%n",
                 MemoryEstimate.human(m.inferenceBytes()), MemoryEstimate.human(m.weightBytes()),
                 MemoryEstimate.human(m.kvCacheBytes()), m.kvBatch(), m.kvContext());
-        out.printf(Locale.ROOT, "  LoRA training  %s = weights %s + activations %s (batch %d x %d) + LoRA r=%d on %s: %s params, %s with grads and AdamW%n",
+        out.printf(Locale.ROOT, "  LoRA training  %s = weights %s + activations %s (batch %d x %d)%n",
                 MemoryEstimate.human(m.trainingBytes()), MemoryEstimate.human(m.weightBytes()),
-                MemoryEstimate.human(m.activationBytes()), m.trainBatch(), m.trainSeq(), m.loraRank(),
-                String.join(",", m.loraTargets()), String.format(Locale.ROOT, "%,d", m.loraParameters()),
-                MemoryEstimate.human(m.loraStateBytes()));
+                MemoryEstimate.human(m.activationBytes()), m.trainBatch(), m.trainSeq());
+        out.printf(Locale.ROOT, "                 + LoRA state %s (r=%d on %s: %s params; value, grad, AdamW m, v)%n",
+                MemoryEstimate.human(m.loraStateBytes()), m.loraRank(), String.join(",", m.loraTargets()),
+                String.format(Locale.ROOT, "%,d", m.loraParameters()));
         out.flush();
     }
 

@@ -28,8 +28,10 @@ import picocli.CommandLine.Spec;
  * }</pre>
  */
 @Command(name = "score", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Score a text: mean token loss (nats), perplexity = exp(loss), and the number of",
-            "predicted tokens (input tokens - 1; labels = input ids, as Hugging Face computes the loss)."})
+        description = {"Score a text: mean token loss, perplexity and token count.",
+            "The loss is the mean negative log-likelihood (nats) of every token after the",
+            "first, given the ones before it (labels = input ids, as Hugging Face computes",
+            "it); perplexity = exp(loss)."})
 public final class ScoreCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model directory.")
