@@ -51,8 +51,9 @@ public class Peft4jModule extends AbstractModule {
         for (Engine e : engines) {
             engineBinder.addBinding().toInstance(e);
         }
-        // PEFT methods: bind a Multibinder<PeftMethod> of ServiceLoader.load(PeftMethod.class) here,
-        // like the engines above, once ai.peft4j.api.method.PeftMethod exists.
+        // PEFT methods (ai.peft4j.api.method.PeftMethod, not yet in this branch) go here, like engines:
+        //   Multibinder<PeftMethod> methods = Multibinder.newSetBinder(binder(), PeftMethod.class);
+        //   PeftMethods.installed().forEach(m -> methods.addBinding().toInstance(m));
     }
 
     @Provides
