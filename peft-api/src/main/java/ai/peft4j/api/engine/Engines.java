@@ -2,6 +2,7 @@ package ai.peft4j.api.engine;
 
 import ai.peft4j.api.Peft4jException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.ServiceLoader;
@@ -28,13 +29,22 @@ public final class Engines {
 
     /** The engine with this name, or an error listing the installed ones. */
     public static Engine byName(String name) {
-        List<Engine> all = installed();
+        return byName(name, installed());
+    }
+
+    /**
+     * The engine with this name among {@code engines} (for example those a Guice module bound), or
+     * an error listing them.
+     */
+    public static Engine byName(String name, Collection<? extends Engine> engines) {
+        List<Engine> all = new ArrayList<>(engines);
+        all.sort(Comparator.comparing(Engine::name));
         for (Engine e : all) {
             if (e.name().equalsIgnoreCase(name)) {
                 return e;
             }
         }
-        throw new Peft4jException("unknown engine '" + name + "'; installed: " + names(all));
+        throw new Peft4jException("unknown engine '" + name + "'; installed: " + (all.isEmpty() ? "(none)" : names(all)));
     }
 
     /** The default engine: {@code pytorch} when installed (it can train), else the first one. */

@@ -1,0 +1,62 @@
+package ai.peft4j.examples.cli;
+
+import ai.peft4j.api.engine.Engine;
+import ai.peft4j.api.engine.EngineOptions;
+import ai.peft4j.api.inject.Peft4jModule;
+import ai.peft4j.api.inject.Peft4jSettings;
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/**
+ * The engine flags shared by every command that runs a model. They are the last layer of
+ * {@link Peft4jSettings} (after defaults, the config file and {@code -Dpeft4j.*} properties), and
+ * the engine is then built by Guice from the settings alone.
+ *
+ * <pre>{@code
+ * class TrainCommand implements Callable<Integer> {
+ *   @Mixin EngineFlags engineFlags;
+ *   public Integer call() {
+ *     Injector injector = engineFlags.injector();
+ *     Engine engine = engineFlags.engine(injector);  // Engines.requireCapability(engine, TRAIN) to train
+ *     ...
+ *   }
+ * }
+ * }</pre>
+ */
+public final class EngineFlags {
+    @Option(names = "--engine", paramLabel = "NAME", description = "Engine to run on (pytorch, onnx, ...). Default: pytorch when installed.")
+    String engine;
+
+    @Option(names = "--device", paramLabel = "DEVICE", description = "auto (default), cpu, gpu or gpu:N.")
+    String device;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Intra-op threads; 0 (default) leaves the engine's choice.")
+    Integer threads;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Settings file (.properties or .json with engine, device, threads). Also -Dpeft4j.config=FILE.")
+    Path config;
+
+    /** Defaults, then the config file, then {@code -Dpeft4j.*}, then these flags. */
+    public Peft4jSettings settings() {
+        return Peft4jSettings.resolve(config, System.getProperties()).toBuilder()
+                .engine(engine).device(device).threads(threads).build();
+    }
+
+    /** The application's injector for these settings. */
+    public Injector injector() {
+        return Guice.createInjector(new Peft4jModule(settings()));
+    }
+
+    /** The engine the settings name (an unknown name fails listing the installed engines). */
+    public Engine engine(Injector injector) {
+        return injector.getInstance(Engine.class);
+    }
+
+    /** The device and threads to load with. */
+    public EngineOptions options(Injector injector) {
+        return injector.getInstance(EngineOptions.class);
+    }
+}

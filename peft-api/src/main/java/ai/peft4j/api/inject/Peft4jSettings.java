@@ -1,0 +1,278 @@
+package ai.peft4j.api.inject;
+
+import ai.peft4j.api.Peft4jException;
+import ai.peft4j.api.engine.EngineOptions;
+import ai.peft4j.api.engine.Engines;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+
+/**
+ * How an application runs peft4j: the engine name, the device and the thread count. Immutable.
+ *
+ * <p>Values are layered, later layers winning: the defaults (the {@linkplain Engines#defaultEngine()
+ * default engine}, device {@code auto}, threads 0 = the engine's choice), an optional config file
+ * (a {@code .properties} file or a JSON object with keys {@code engine}, {@code device},
+ * {@code threads}), the system properties {@code peft4j.engine}, {@code peft4j.device} and
+ * {@code peft4j.threads}, and finally command-line flags. Keys a file holds beyond those three
+ * are kept in {@link #extra()} for the components that own them (method configs, for example).
+ *
+ * <pre>{@code
+ * Peft4jSettings settings = Peft4jSettings.resolve(Path.of("peft4j.json"), System.getProperties())
+ *         .toBuilder().engine("onnx").build();        // a --engine flag, say
+ * Injector injector = Guice.createInjector(new Peft4jModule(settings));
+ * Engine engine = injector.getInstance(Engine.class);  // the ONNX engine
+ * }</pre>
+ */
+public final class Peft4jSettings {
+    /** System property naming the engine. */
+    public static final String ENGINE_PROPERTY = "peft4j.engine";
+    /** System property naming the device. */
+    public static final String DEVICE_PROPERTY = "peft4j.device";
+    /** System property giving the intra-op thread count. */
+    public static final String THREADS_PROPERTY = "peft4j.threads";
+    /** System property pointing at a config file, used when no file is passed explicitly. */
+    public static final String CONFIG_PROPERTY = "peft4j.config";
+
+    /** The engine named when nothing else is installed, so that the error names what to add. */
+    static final String FALLBACK_ENGINE = "pytorch";
+
+    private final String engine;
+    private final String device;
+    private final int threads;
+    private final Map<String, String> extra;
+
+    private Peft4jSettings(Builder b) {
+        this.engine = b.engine;
+        this.device = b.device;
+        this.threads = b.threads;
+        this.extra = Collections.unmodifiableMap(new LinkedHashMap<>(b.extra));
+    }
+
+    /** The built-in defaults: the default installed engine, device {@code auto}, threads 0. */
+    public static Peft4jSettings defaults() {
+        return new Builder().build();
+    }
+
+    /**
+     * Defaults, then {@code configFile} (or the file named by the {@code peft4j.config} property
+     * when {@code configFile} is null; no file at all is fine), then the {@code peft4j.*} entries of
+     * {@code systemProperties}.
+     */
+    public static Peft4jSettings resolve(Path configFile, Properties systemProperties) {
+        Builder b = builder();
+        Path file = configFile;
+        if (file == null && systemProperties != null && systemProperties.getProperty(CONFIG_PROPERTY) != null) {
+            file = Path.of(systemProperties.getProperty(CONFIG_PROPERTY));
+        }
+        if (file != null) {
+            b.applyFile(file);
+        }
+        if (systemProperties != null) {
+            b.applySystemProperties(systemProperties);
+        }
+        return b.build();
+    }
+
+    /** A builder holding the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding these values, to layer command-line flags on top. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.engine = engine;
+        b.device = device;
+        b.threads = threads;
+        b.extra.putAll(extra);
+        return b;
+    }
+
+    /** The engine name ({@code pytorch}, {@code onnx}). */
+    public String engine() {
+        return engine;
+    }
+
+    /** The device ({@code auto}, {@code cpu}, {@code gpu}, {@code gpu:1}). */
+    public String device() {
+        return device;
+    }
+
+    /** Intra-op threads; 0 leaves the engine's default. */
+    public int threads() {
+        return threads;
+    }
+
+    /** Config-file keys other than engine, device and threads, as strings (JSON values as JSON). */
+    public Map<String, String> extra() {
+        return extra;
+    }
+
+    /** The device and threads as the options an engine loads with. */
+    public EngineOptions engineOptions() {
+        return new EngineOptions(device, threads);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Peft4jSettings s && s.engine.equals(engine) && s.device.equals(device) && s.threads == threads
+                && s.extra.equals(extra);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(engine, device, threads, extra);
+    }
+
+    @Override
+    public String toString() {
+        return "Peft4jSettings{engine=" + engine + ", device=" + device + ", threads=" + threads + "}";
+    }
+
+    /** Builds {@link Peft4jSettings}; null arguments leave a value unchanged, so flags can be layered blindly. */
+    public static final class Builder {
+        private String engine = defaultEngineName();
+        private String device = "auto";
+        private int threads;
+        private final Map<String, String> extra = new LinkedHashMap<>();
+
+        private Builder() {}
+
+        private static String defaultEngineName() {
+            // No engine installed is reported when an engine is asked for, not here.
+            return Engines.installed().isEmpty() ? FALLBACK_ENGINE : Engines.defaultEngine().name();
+        }
+
+        public Builder engine(String name) {
+            if (name != null) {
+                engine = requireText(name, "engine");
+            }
+            return this;
+        }
+
+        public Builder device(String name) {
+            if (name != null) {
+                device = requireText(name, "device");
+            }
+            return this;
+        }
+
+        public Builder threads(Integer count) {
+            if (count != null) {
+                if (count < 0) {
+                    throw new Peft4jException("threads must be >= 0 (0 = the engine's default), got " + count);
+                }
+                threads = count;
+            }
+            return this;
+        }
+
+        /** Applies a {@code .properties} or JSON file (JSON when it ends in {@code .json} or starts with '{'). */
+        public Builder applyFile(Path file) {
+            String text;
+            try {
+                text = Files.readString(file, StandardCharsets.UTF_8);
+            } catch (NoSuchFileException e) {
+                throw new Peft4jException(file + ": settings file not found");
+            } catch (IOException e) {
+                throw new Peft4jException(file + ": cannot read settings: " + e.getMessage(), e);
+            }
+            boolean json = file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json")
+                    || text.stripLeading().startsWith("{");
+            Map<String, String> values = json ? parseJson(file, text) : parseProperties(file, text);
+            for (Map.Entry<String, String> e : values.entrySet()) {
+                String key = e.getKey().startsWith("peft4j.") ? e.getKey().substring("peft4j.".length()) : e.getKey();
+                String where = file + ": '" + e.getKey() + "'";
+                switch (key) {
+                    case "engine" -> engine(valueOrFail(where, e.getValue()));
+                    case "device" -> device(valueOrFail(where, e.getValue()));
+                    case "threads" -> threads(parseThreads(where, e.getValue()));
+                    default -> extra.put(e.getKey(), e.getValue());
+                }
+            }
+            return this;
+        }
+
+        /** Applies {@code peft4j.engine}, {@code peft4j.device} and {@code peft4j.threads} when set. */
+        public Builder applySystemProperties(Properties props) {
+            engine(props.getProperty(ENGINE_PROPERTY));
+            device(props.getProperty(DEVICE_PROPERTY));
+            String t = props.getProperty(THREADS_PROPERTY);
+            if (t != null) {
+                threads(parseThreads("system property " + THREADS_PROPERTY, t));
+            }
+            return this;
+        }
+
+        public Peft4jSettings build() {
+            return new Peft4jSettings(this);
+        }
+
+        private static Map<String, String> parseJson(Path file, String text) {
+            JsonElement root;
+            try {
+                root = JsonParser.parseString(text);
+            } catch (JsonParseException e) {
+                throw new Peft4jException(file + ": settings are not valid JSON: " + e.getMessage(), e);
+            }
+            if (!root.isJsonObject()) {
+                throw new Peft4jException(file + ": settings must be a JSON object");
+            }
+            Map<String, String> out = new LinkedHashMap<>();
+            for (Map.Entry<String, JsonElement> e : ((JsonObject) root).entrySet()) {
+                JsonElement v = e.getValue();
+                out.put(e.getKey(), v.isJsonNull() ? null : v.isJsonPrimitive() ? v.getAsString() : v.toString());
+            }
+            return out;
+        }
+
+        private static Map<String, String> parseProperties(Path file, String text) {
+            Properties p = new Properties();
+            try {
+                p.load(new StringReader(text));
+            } catch (IOException | IllegalArgumentException e) {
+                throw new Peft4jException(file + ": settings are not a valid properties file: " + e.getMessage(), e);
+            }
+            Map<String, String> out = new LinkedHashMap<>();
+            p.stringPropertyNames().stream().sorted().forEach(k -> out.put(k, p.getProperty(k)));
+            return out;
+        }
+
+        private static String valueOrFail(String where, String value) {
+            if (value == null) {
+                throw new Peft4jException(where + " must not be null");
+            }
+            return value;
+        }
+
+        private static int parseThreads(String where, String value) {
+            try {
+                return Integer.parseInt(valueOrFail(where, value).trim());
+            } catch (NumberFormatException e) {
+                throw new Peft4jException(where + ": threads must be an integer, got '" + value + "'");
+            }
+        }
+
+        private static String requireText(String value, String what) {
+            String v = value.trim();
+            if (v.isEmpty()) {
+                throw new Peft4jException(what + " must not be empty");
+            }
+            return v;
+        }
+    }
+}
