@@ -3,6 +3,8 @@ package ai.peft4j.api.inject;
 import ai.peft4j.api.engine.Engine;
 import ai.peft4j.api.engine.EngineOptions;
 import ai.peft4j.api.engine.Engines;
+import ai.peft4j.api.method.PeftMethod;
+import ai.peft4j.api.method.PeftMethods;
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
@@ -51,9 +53,9 @@ public class Peft4jModule extends AbstractModule {
         for (Engine e : engines) {
             engineBinder.addBinding().toInstance(e);
         }
-        // PEFT methods (ai.peft4j.api.method.PeftMethod, not yet in this branch) go here, like engines:
-        //   Multibinder<PeftMethod> methods = Multibinder.newSetBinder(binder(), PeftMethod.class);
-        //   PeftMethods.installed().forEach(m -> methods.addBinding().toInstance(m));
+        // PEFT methods are plugins too: whatever ServiceLoader finds is bound.
+        Multibinder<PeftMethod> methods = Multibinder.newSetBinder(binder(), PeftMethod.class);
+        PeftMethods.installed().forEach(m -> methods.addBinding().toInstance(m));
     }
 
     @Provides
