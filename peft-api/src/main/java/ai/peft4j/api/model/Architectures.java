@@ -24,6 +24,13 @@ public final class Architectures {
         return all;
     }
 
+    /** Every {@code model_type} an installed architecture serves, sorted. */
+    public static java.util.SortedSet<String> supportedTypes() {
+        TreeSet<String> types = new TreeSet<>();
+        installed().forEach(a -> types.addAll(a.modelTypes()));
+        return types;
+    }
+
     /** The architecture serving {@code config.modelType()}, or an error listing the supported types. */
     public static Architecture forConfig(DecoderConfig config) {
         TreeSet<String> supported = new TreeSet<>();

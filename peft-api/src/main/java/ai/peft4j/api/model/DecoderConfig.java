@@ -55,6 +55,10 @@ public final class DecoderConfig {
         if (modelType == null) {
             throw new Peft4jException(source + ": no 'model_type' key; is this a Hugging Face config.json?");
         }
+        java.util.Set<String> supported = Architectures.supportedTypes();
+        if (!supported.contains(modelType.toLowerCase(Locale.ROOT))) {
+            throw new Peft4jException(source + ": unsupported model_type '" + modelType + "'; supported: " + String.join(", ", supported));
+        }
         boolean gpt2Style = modelType.equals("gpt2") || modelType.equals("gptj");
         this.vocabSize = intReq(source, "vocab_size");
         this.hiddenSize = intReq(source, gpt2Style ? "n_embd" : "hidden_size");
