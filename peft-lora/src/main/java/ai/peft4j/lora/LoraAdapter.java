@@ -12,9 +12,11 @@ import ai.peft4j.api.ops.Ops;
 import ai.peft4j.api.ops.Tensor;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.WeakHashMap;
 
 /**
  * One named LoRA adapter: a pair A {@code [r, in]}, B {@code [out, r]} per targeted linear site,
@@ -52,10 +54,17 @@ public final class LoraAdapter implements Adapter {
         }
     }
 
-    /** What a merge wrote into one base weight, so unmerge can restore it exactly when possible. */
-    private record MergeRecord(boolean firstOnWeight, int writtenHash) {}
+    /**
+     * LoRA merges per base weight of each store: how many adapters are merged into it and whether
+     * it was already replaced before the first one, so the last unmerge can restore the
+     * checkpoint's values exactly instead of subtracting.
+     */
+    private static final Map<ParameterStore, Map<String, WeightMerges>> MERGES = new WeakHashMap<>();
 
-    private final Map<String, MergeRecord> mergeRecords = new LinkedHashMap<>();
+    private static final class WeightMerges {
+        int count;
+        boolean replacedBefore;
+    }
 
     LoraAdapter(String name, LoraConfig config, List<Layer> layers) {
         this.name = name;
@@ -157,27 +166,39 @@ public final class LoraAdapter implements Adapter {
         }
         for (Layer l : layers) {
             String w = l.site().weightKey();
-            boolean first = !store.isBaseReplaced(w);
-            float[] merged = mergedWeight(store, l);
-            store.replaceBase(w, new HostTensor(l.site().weightShape(), merged));
-            mergeRecords.put(w, new MergeRecord(first, Arrays.hashCode(merged)));
+            boolean replacedBefore = store.isBaseReplaced(w);
+            store.replaceBase(w, new HostTensor(l.site().weightShape(), mergedWeight(store, l)));
+            synchronized (MERGES) {
+                WeightMerges m = MERGES.computeIfAbsent(store, k -> new HashMap<>()).computeIfAbsent(w, k -> new WeightMerges());
+                if (m.count++ == 0) {
+                    m.replacedBefore = replacedBefore;
+                }
+            }
         }
     }
 
     /**
-     * Removes this adapter's delta. Where this adapter was the only merge into a weight (nothing
-     * changed it since), the checkpoint's values come back exactly; otherwise the delta is
-     * subtracted.
+     * Removes this adapter's delta. When it is the last LoRA merge on a weight that was the
+     * checkpoint's before, the checkpoint's values come back exactly; otherwise the delta is
+     * subtracted (as PEFT always does).
      */
     @Override
     public void unmerge(ParameterStore store) {
         for (Layer l : layers) {
             String w = l.site().weightKey();
-            MergeRecord rec = mergeRecords.remove(w);
-            HostTensor current = store.get(w);
-            if (rec != null && rec.firstOnWeight() && Arrays.hashCode(current.data()) == rec.writtenHash()) {
+            boolean restore = false;
+            synchronized (MERGES) {
+                Map<String, WeightMerges> perStore = MERGES.get(store);
+                WeightMerges m = perStore == null ? null : perStore.get(w);
+                if (m != null && --m.count == 0) {
+                    perStore.remove(w);
+                    restore = !m.replacedBefore;
+                }
+            }
+            if (restore) {
                 store.restoreBase(w);
             } else {
+                HostTensor current = store.get(w);
                 float[] d = delta(store, l);
                 float[] v = current.data();
                 for (int i = 0; i < v.length; i++) {
