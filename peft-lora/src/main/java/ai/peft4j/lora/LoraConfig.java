@@ -286,7 +286,8 @@ public final class LoraConfig implements PeftConfig {
             if (pattern.isJsonArray()) {
                 b.layersPattern(j.stringList("layers_pattern", pattern));
             } else {
-                b.layersPattern(j.string("layers_pattern", null));
+                String one = j.string("layers_pattern", null);
+                b.layersPattern(one.isEmpty() ? null : one); // PEFT treats "" as "any layer list"
             }
         }
         b.rankPattern = j.intMap("rank_pattern");
