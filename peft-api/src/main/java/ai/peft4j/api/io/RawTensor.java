@@ -1,6 +1,7 @@
 package ai.peft4j.api.io;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -29,6 +30,27 @@ public record RawTensor(DType dtype, long[] shape, ByteBuffer bytes) {
         Objects.requireNonNull(dtype, "dtype");
         Objects.requireNonNull(bytes, "bytes");
         shape = shape.clone();
+    }
+
+    /**
+     * A float32 host tensor encoded as {@code dtype} (F32, F16 or BF16; narrowing rounds to
+     * nearest even, as PyTorch does), for writing beside raw tensors of other dtypes.
+     */
+    public static RawTensor of(HostTensor t, DType dtype) {
+        if (dtype != DType.F32 && dtype != DType.F16 && dtype != DType.BF16) {
+            throw new SafetensorsException("cannot encode float32 values as " + dtype + "; use F32, F16 or BF16");
+        }
+        float[] data = t.data();
+        ByteBuffer buf = ByteBuffer.allocate(Math.multiplyExact(data.length, dtype.byteSize())).order(ByteOrder.LITTLE_ENDIAN);
+        if (dtype == DType.F32) {
+            buf.asFloatBuffer().put(data);
+        } else {
+            boolean half = dtype == DType.F16;
+            for (int i = 0; i < data.length; i++) {
+                buf.putShort(i * 2, half ? FloatConversions.floatToHalf(data[i]) : FloatConversions.floatToBf16(data[i]));
+            }
+        }
+        return new RawTensor(dtype, t.shape(), buf);
     }
 
     /** A copy of the shape. */

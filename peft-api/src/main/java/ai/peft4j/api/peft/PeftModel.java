@@ -368,6 +368,45 @@ public final class PeftModel implements AutoCloseable {
         active.clear();
     }
 
+    /**
+     * Saves what {@link #forward} computes as a plain Hugging Face model directory
+     * ({@code config.json}, {@code model.safetensors}, tokenizer files): the active adapters are
+     * merged (safely) for the write and unmerged afterwards, so the model is unchanged. Adapters
+     * already merged stay merged. See {@link MergedModelWriter}.
+     *
+     * <pre>{@code
+     * model.loadAdapter(adapterDir, "default");
+     * model.saveMerged(outDir);   // loads back with PeftModel.open(outDir, engine, options)
+     * }</pre>
+     */
+    public void saveMerged(Path dir) {
+        List<String> toMerge = new ArrayList<>();
+        if (!disabled) {
+            for (String n : active) {
+                if (!merged.contains(n)) {
+                    if (!adapters.get(n).canMerge()) {
+                        throw new Peft4jException("adapter '" + n + "' (" + adapters.get(n).config().peftType()
+                                + ") cannot be merged into the base weights, so it cannot be saved as a plain model");
+                    }
+                    toMerge.add(n);
+                }
+            }
+        }
+        List<String> done = new ArrayList<>();
+        try {
+            for (String n : toMerge) {
+                merge(n, true);
+                done.add(n);
+            }
+            MergedModelWriter.write(runtime, dir);
+        } finally {
+            Collections.reverse(done);
+            for (String n : done) {
+                unmerge(n);
+            }
+        }
+    }
+
     // ---- running -----------------------------------------------------------------------------
 
     /** Logits of every position of a (left-padded) batch under the active adapters. */

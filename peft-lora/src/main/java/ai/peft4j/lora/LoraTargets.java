@@ -1,0 +1,246 @@
+package ai.peft4j.lora;
+
+import ai.peft4j.api.Peft4jException;
+import ai.peft4j.api.model.LinearSite;
+import ai.peft4j.lora.LoraConfig.ModuleSelector;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * Which linear sites a {@link LoraConfig} adapts, and with what rank and alpha, exactly as
+ * Hugging Face PEFT decides it ({@code check_target_module_exists},
+ * {@code _maybe_include_all_linear_layers}, {@code _find_minimal_target_modules},
+ * {@code get_pattern_key}).
+ *
+ * <pre>{@code
+ * LoraConfig resolved = LoraTargets.resolveTargets(cfg, sites, arch.defaultLoraTargets(dc));
+ * for (LinearSite s : sites) if (LoraTargets.isTargeted(resolved, s.module())) ...
+ * }</pre>
+ */
+public final class LoraTargets {
+    /** PEFT condenses explicit target lists at least this long into minimal suffixes. */
+    static final int MIN_TARGET_MODULES_FOR_OPTIMIZATION = 20;
+
+    private static final Pattern ANY_LAYER_INDEX = Pattern.compile(".*?\\.[^.]*\\.(\\d+)\\.");
+
+    private LoraTargets() {}
+
+    /**
+     * Replaces absent targets by the architecture default and {@code all-linear} by every linear
+     * site's path (PEFT saves the resolved set), then condenses long lists as PEFT 0.21 does.
+     *
+     * @param sites every linear site except the output head
+     */
+    public static LoraConfig resolveTargets(LoraConfig cfg, List<LinearSite> sites, List<String> defaultTargets) {
+        ModuleSelector t = cfg.targetModules();
+        if (t == null) {
+            if (defaultTargets == null || defaultTargets.isEmpty()) {
+                throw new Peft4jException("target_modules is not set and this architecture has no PEFT default; set target_modules");
+            }
+            t = ModuleSelector.names(defaultTargets);
+        } else if (t.isAllLinear()) {
+            List<String> all = new ArrayList<>();
+            sites.forEach(s -> all.add(s.module()));
+            t = ModuleSelector.names(all);
+        }
+        if (!t.isRegex() && t.nameList().size() >= MIN_TARGET_MODULES_FOR_OPTIMIZATION) {
+            Set<String> targets = new LinkedHashSet<>(t.nameList());
+            List<String> others = new ArrayList<>();
+            for (LinearSite s : sites) {
+                String name = s.module();
+                if (!targets.contains(name) && !t.matchesSuffix(name)) {
+                    others.add(name);
+                }
+            }
+            Set<String> minimal = minimalTargetModules(targets, others);
+            if (minimal.size() < targets.size()) {
+                t = ModuleSelector.names(new ArrayList<>(minimal));
+            }
+        }
+        return cfg.toBuilder().targetModules(t).build();
+    }
+
+    /**
+     * PEFT's {@code _find_minimal_target_modules}: the fewest name suffixes that select exactly the
+     * targets and none of {@code others}.
+     */
+    static Set<String> minimalTargetModules(Collection<String> targets, Collection<String> others) {
+        Set<String> otherSuffixes = new java.util.HashSet<>();
+        for (String o : others) {
+            otherSuffixes.addAll(suffixes(o));
+        }
+        List<List<String>> bySuffixes = new ArrayList<>();
+        for (String t : new LinkedHashSet<>(targets)) {
+            bySuffixes.add(suffixes(t));
+        }
+        bySuffixes.sort(LoraTargets::compareLists); // deterministic, as PEFT sorts
+        Set<String> required = new LinkedHashSet<>();
+        for (List<String> sfx : bySuffixes) {
+            String item = sfx.get(sfx.size() - 1);
+            for (String s : sfx) {
+                if (required.contains(s) || otherSuffixes.contains(s)) {
+                    continue;
+                }
+                boolean covered = false;
+                for (String req : required) {
+                    if (item.endsWith("." + req)) {
+                        covered = true;
+                        break;
+                    }
+                }
+                if (!covered) {
+                    required.add(s);
+                    break;
+                }
+            }
+        }
+        return required.isEmpty() ? new LinkedHashSet<>(targets) : required;
+    }
+
+    /** "a.b.c" → ["c", "b.c", "a.b.c"] (shortest first). */
+    private static List<String> suffixes(String name) {
+        String[] parts = name.split("\\.", -1);
+        List<String> out = new ArrayList<>();
+        for (int i = parts.length - 1; i >= 0; i--) {
+            out.add(String.join(".", java.util.Arrays.copyOfRange(parts, i, parts.length)));
+        }
+        return out;
+    }
+
+    private static int compareLists(List<String> a, List<String> b) {
+        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+            int c = comparePython(a.get(i), b.get(i));
+            if (c != 0) {
+                return c;
+            }
+        }
+        return Integer.compare(a.size(), b.size());
+    }
+
+    /** Python compares str by code point (UTF-16 order differs only for supplementary characters). */
+    private static int comparePython(String a, String b) {
+        return java.util.Arrays.compare(a.codePoints().toArray(), b.codePoints().toArray());
+    }
+
+    /**
+     * PEFT's {@code check_target_module_exists} for a resolved config: excluded modules never
+     * match; a regex must match the whole path; a listed name matches exactly, or as a suffix
+     * (then {@code layers_to_transform} filters by the path's layer index).
+     */
+    public static boolean isTargeted(LoraConfig cfg, String module) {
+        ModuleSelector ex = cfg.excludeModules();
+        if (ex != null && ex.matches(module)) {
+            return false;
+        }
+        ModuleSelector t = cfg.targetModules();
+        if (t == null) {
+            return false;
+        }
+        if (t.isRegex()) {
+            return t.matches(module);
+        }
+        if (t.matchesExactName(module)) {
+            return true;
+        }
+        if (!t.matchesSuffix(module)) {
+            return false;
+        }
+        List<Integer> layers = cfg.layersToTransform();
+        if (layers == null || layers.isEmpty()) {
+            return true;
+        }
+        Integer index = layerIndex(module, cfg.layersPattern());
+        return index != null && layers.contains(index);
+    }
+
+    /** The layer index PEFT reads from a module path, or null. */
+    static Integer layerIndex(String module, List<String> layersPattern) {
+        if (layersPattern == null || layersPattern.isEmpty()) {
+            Matcher m = ANY_LAYER_INDEX.matcher(module);
+            return m.lookingAt() ? Integer.valueOf(m.group(1)) : null;
+        }
+        for (String p : layersPattern) {
+            Matcher m = Pattern.compile(".*?\\." + p + "\\.(\\d+)\\.").matcher(module);
+            if (m.lookingAt()) {
+                return Integer.valueOf(m.group(1));
+            }
+        }
+        return null;
+    }
+
+    /**
+     * PEFT's {@code get_pattern_key}: the first key (in order) that matches the end of the module
+     * path after a '.' boundary, as {@code re.match(rf"(.*\.)?({key})$", module)}; null if none.
+     */
+    static String patternKey(Collection<String> keys, String module) {
+        for (String key : keys) {
+            if (Pattern.compile("(.*\\.)?(" + key + ")$").matcher(module).lookingAt()) {
+                return key;
+            }
+        }
+        return null;
+    }
+
+    /** The rank for a module: its {@code rank_pattern} entry, else {@code r}. */
+    public static int rank(LoraConfig cfg, String module) {
+        String key = patternKey(cfg.rankPattern().keySet(), module);
+        return key == null ? cfg.r() : cfg.rankPattern().get(key);
+    }
+
+    /** The alpha for a module: its {@code alpha_pattern} entry, else {@code lora_alpha}. */
+    public static double alpha(LoraConfig cfg, String module) {
+        String key = patternKey(cfg.alphaPattern().keySet(), module);
+        return key == null ? cfg.loraAlpha() : cfg.alphaPattern().get(key);
+    }
+
+    /** PEFT's scaling: alpha/r, or alpha/√r under rsLoRA. */
+    public static double scaling(LoraConfig cfg, String module) {
+        int r = rank(cfg, module);
+        double alpha = alpha(cfg, module);
+        return cfg.useRslora() ? alpha / Math.sqrt(r) : alpha / r;
+    }
+
+    /** The sites a resolved config adapts, in forward order; an error listing the sites if none. */
+    public static List<LinearSite> select(LoraConfig resolved, List<LinearSite> sites, String modelType) {
+        List<LinearSite> out = new ArrayList<>();
+        boolean anyExcluded = false;
+        for (LinearSite s : sites) {
+            if (isTargeted(resolved, s.module())) {
+                out.add(s);
+            } else if (resolved.excludeModules() != null && resolved.excludeModules().matches(s.module())) {
+                anyExcluded = true;
+            }
+        }
+        if (out.isEmpty()) {
+            throw new Peft4jException("target_modules " + resolved.targetModules()
+                    + (resolved.layersToTransform() != null ? " with layers_to_transform " + resolved.layersToTransform() : "")
+                    + (anyExcluded ? " minus exclude_modules " + resolved.excludeModules() : "")
+                    + " matched no linear layer of this " + modelType + " model. " + describe(sites));
+        }
+        return out;
+    }
+
+    /** "Linear layers (N): paths of layer 0 ...; names: q_proj, ..." for error messages. */
+    static String describe(List<LinearSite> sites) {
+        Map<Integer, List<String>> byLayer = new LinkedHashMap<>();
+        for (LinearSite s : sites) {
+            byLayer.computeIfAbsent(s.layer(), k -> new ArrayList<>()).add(s.module());
+        }
+        Set<String> shortNames = new TreeSet<>();
+        sites.forEach(s -> shortNames.add(s.shortName()));
+        List<String> first = byLayer.isEmpty() ? List.of() : byLayer.values().iterator().next();
+        return "Its " + sites.size() + " linear layers are named " + String.join(", ", shortNames)
+                + (byLayer.size() > 1 ? "; layer 0 has " + first.stream().collect(Collectors.joining(", "))
+                        + " (the same in layers 1.." + (byLayer.size() - 1) + ")" : "; they are " + String.join(", ", first));
+    }
+}
