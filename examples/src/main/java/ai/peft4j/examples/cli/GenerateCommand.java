@@ -3,8 +3,6 @@ package ai.peft4j.examples.cli;
 import ai.peft4j.api.engine.EngineOptions;
 import ai.peft4j.api.generate.GenerationConfig;
 import ai.peft4j.api.generate.GenerationResult;
-import ai.peft4j.api.generate.Generator;
-import ai.peft4j.api.model.HookSet;
 import com.google.gson.JsonObject;
 import com.google.inject.Injector;
 import java.io.PrintWriter;
@@ -95,6 +93,9 @@ public final class GenerateCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin
+    AdapterFlags adapterFlags = new AdapterFlags();
+
+    @Mixin
     EngineFlags engineFlags;
 
     @Spec
@@ -106,10 +107,11 @@ public final class GenerateCommand implements Callable<Integer> {
         var engine = engineFlags.engine(injector);
         EngineOptions options = engineFlags.options(injector);
         try (LoadedModel m = LoadedModel.open(model, engine, options)) {
+            adapterFlags.apply(m.model());
             int[] prompt = input.prompt != null ? m.encode(input.prompt) : input.inputIds;
             m.checkIds(prompt);
             GenerationConfig config = config(prompt.length);
-            GenerationResult r = new Generator(m.runtime(), HookSet.EMPTY).generate(new int[][] {prompt}, null, config);
+            GenerationResult r = m.model().generate(new int[][] {prompt}, null, config);
             print(m, prompt, r.newTokens()[0], config);
         }
         return Peft4jCli.EXIT_OK;

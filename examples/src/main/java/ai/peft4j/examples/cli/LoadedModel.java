@@ -4,6 +4,7 @@ import ai.peft4j.api.Peft4jException;
 import ai.peft4j.api.checkpoint.Checkpoint;
 import ai.peft4j.api.engine.Capability;
 import ai.peft4j.api.engine.DecoderRuntime;
+import ai.peft4j.api.peft.PeftModel;
 import ai.peft4j.api.engine.Engine;
 import ai.peft4j.api.engine.EngineOptions;
 import ai.peft4j.api.engine.Engines;
@@ -27,11 +28,13 @@ public final class LoadedModel implements AutoCloseable {
     private final Checkpoint checkpoint;
     private final DecoderRuntime runtime;
     private final TextTokenizer tokenizer;
+    private final PeftModel model;
 
     private LoadedModel(Checkpoint checkpoint, DecoderRuntime runtime, TextTokenizer tokenizer) {
         this.checkpoint = checkpoint;
         this.runtime = runtime;
         this.tokenizer = tokenizer;
+        this.model = PeftModel.of(runtime);
     }
 
     /** Opens {@code dir}, validating it fully before any weights reach the engine. */
@@ -61,6 +64,11 @@ public final class LoadedModel implements AutoCloseable {
 
     public DecoderRuntime runtime() {
         return runtime;
+    }
+
+    /** The runtime wrapped for adapters (closed with this object). */
+    public PeftModel model() {
+        return model;
     }
 
     public Optional<TextTokenizer> tokenizer() {
@@ -100,7 +108,7 @@ public final class LoadedModel implements AutoCloseable {
     @Override
     public void close() {
         try {
-            runtime.close();
+            model.close();
         } finally {
             try {
                 if (tokenizer != null) {

@@ -35,6 +35,7 @@ import picocli.CommandLine.Spec;
             GenerateCommand.class,
             ScoreCommand.class,
             InfoCommand.class,
+            MergeCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Peft4jCli implements Callable<Integer> {

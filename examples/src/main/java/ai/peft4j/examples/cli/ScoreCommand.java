@@ -3,7 +3,6 @@ package ai.peft4j.examples.cli;
 import ai.peft4j.api.Peft4jException;
 import ai.peft4j.api.engine.LossResult;
 import ai.peft4j.api.engine.TrainBatch;
-import ai.peft4j.api.model.HookSet;
 import com.google.gson.JsonObject;
 import com.google.inject.Injector;
 import java.io.PrintWriter;
@@ -53,6 +52,9 @@ public final class ScoreCommand implements Callable<Integer> {
     boolean json;
 
     @Mixin
+    AdapterFlags adapterFlags = new AdapterFlags();
+
+    @Mixin
     EngineFlags engineFlags;
 
     @Spec
@@ -62,6 +64,7 @@ public final class ScoreCommand implements Callable<Integer> {
     public Integer call() {
         Injector injector = engineFlags.injector();
         try (LoadedModel m = LoadedModel.open(model, engineFlags.engine(injector), engineFlags.options(injector))) {
+            adapterFlags.apply(m.model());
             int[] ids = input.text != null ? m.encode(input.text) : input.inputIds;
             m.checkIds(ids);
             if (ids.length < 2) {
@@ -74,7 +77,7 @@ public final class ScoreCommand implements Callable<Integer> {
             int[] mask = new int[ids.length];
             Arrays.fill(mask, 1);
             TrainBatch batch = new TrainBatch(new int[][] {ids}, new int[][] {mask}, new int[][] {ids.clone()});
-            LossResult r = m.runtime().lossAndGradients(batch, HookSet.EMPTY, false);
+            LossResult r = m.model().loss(batch);
             print(r, ids.length);
         }
         return Peft4jCli.EXIT_OK;
