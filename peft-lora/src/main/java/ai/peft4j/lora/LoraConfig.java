@@ -1,6 +1,7 @@
 package ai.peft4j.lora;
 
 import ai.peft4j.api.Peft4jException;
+import ai.peft4j.api.method.ModuleSelector;
 import ai.peft4j.api.method.PeftConfig;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -41,7 +42,7 @@ public final class LoraConfig implements PeftConfig {
     /** PEFT's {@code peft_type} for LoRA. */
     public static final String PEFT_TYPE = "LORA";
     /** The {@code target_modules} shorthand for every linear layer except the output head. */
-    public static final String ALL_LINEAR = "all-linear";
+    public static final String ALL_LINEAR = ModuleSelector.ALL_LINEAR;
     /** The PEFT release whose {@code adapter_config.json} layout this class writes. */
     public static final String PEFT_VERSION = "0.21.0";
 
@@ -426,113 +427,6 @@ public final class LoraConfig implements PeftConfig {
     @Override
     public String toString() {
         return "LoraConfig" + toJson();
-    }
-
-    // ---- module selectors ---------------------------------------------------------------------
-
-    /**
-     * PEFT's {@code target_modules} / {@code exclude_modules} value: a regex string matched against
-     * the whole module path, or a list of names that match exactly or as a {@code .}-suffix.
-     */
-    public static final class ModuleSelector {
-        private final String regex;
-        private final List<String> names;
-        private final Pattern compiled;
-
-        private ModuleSelector(String regex, List<String> names) {
-            this.regex = regex;
-            this.names = names == null ? null : List.copyOf(names);
-            Pattern p = null;
-            if (regex != null && !isAllLinear()) {
-                try {
-                    p = Pattern.compile(regex);
-                } catch (PatternSyntaxException e) {
-                    throw new Peft4jException("'" + regex + "' is not a valid regular expression: " + e.getDescription());
-                }
-            }
-            this.compiled = p;
-        }
-
-        /** A regex string ({@code "all-linear"} is the shorthand PEFT resolves per model). */
-        public static ModuleSelector regex(String regex) {
-            return new ModuleSelector(Objects.requireNonNull(regex, "regex"), null);
-        }
-
-        /** A list of exact module paths or name suffixes. */
-        public static ModuleSelector names(List<String> names) {
-            for (String n : names) {
-                if (n == null || n.isEmpty()) {
-                    throw new Peft4jException("module names must be non-empty strings, got " + names);
-                }
-            }
-            return new ModuleSelector(null, names);
-        }
-
-        public boolean isRegex() {
-            return regex != null;
-        }
-
-        /** Whether this is PEFT's {@code "all-linear"} shorthand (case-insensitive, as PEFT). */
-        public boolean isAllLinear() {
-            return regex != null && regex.toLowerCase(Locale.ROOT).equals(ALL_LINEAR);
-        }
-
-        public String regexString() {
-            return regex;
-        }
-
-        public List<String> nameList() {
-            return names;
-        }
-
-        /** PEFT's match for this selector alone: full-match regex, or exact name, or '.'-suffix. */
-        public boolean matches(String module) {
-            if (regex != null) {
-                return compiled != null && compiled.matcher(module).matches();
-            }
-            return names.contains(module) || matchesSuffix(module);
-        }
-
-        /** True when the module is one of the names exactly (PEFT skips the layer filter then). */
-        boolean matchesExactName(String module) {
-            return names != null && names.contains(module);
-        }
-
-        boolean matchesSuffix(String module) {
-            if (names == null) {
-                return false;
-            }
-            for (String n : names) {
-                if (module.endsWith("." + n)) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        JsonElement toJson() {
-            if (regex != null) {
-                return new JsonPrimitive(regex);
-            }
-            JsonArray a = new JsonArray();
-            names.forEach(a::add);
-            return a;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof ModuleSelector s && Objects.equals(regex, s.regex) && Objects.equals(names, s.names);
-        }
-
-        @Override
-        public int hashCode() {
-            return Objects.hash(regex, names);
-        }
-
-        @Override
-        public String toString() {
-            return regex != null ? "'" + regex + "'" : names.toString();
-        }
     }
 
     // ---- builder ------------------------------------------------------------------------------

@@ -1,26 +1,22 @@
 package ai.peft4j.lora;
 
 import ai.peft4j.api.Peft4jException;
+import ai.peft4j.api.method.ModuleSelector;
+import ai.peft4j.api.method.TargetModules;
 import ai.peft4j.api.model.LinearSite;
-import ai.peft4j.lora.LoraConfig.ModuleSelector;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * Which linear sites a {@link LoraConfig} adapts, and with what rank and alpha, exactly as
  * Hugging Face PEFT decides it ({@code check_target_module_exists},
  * {@code _maybe_include_all_linear_layers}, {@code _find_minimal_target_modules},
- * {@code get_pattern_key}).
+ * {@code get_pattern_key}). The generic parts live in peft-api's {@link TargetModules}; the
+ * LoRA-only parts ({@code layers_to_transform}, rank and alpha patterns) are here.
  *
  * <pre>{@code
  * LoraConfig resolved = LoraTargets.resolveTargets(cfg, sites, arch.defaultLoraTargets(dc));
@@ -28,9 +24,6 @@ import java.util.stream.Collectors;
  * }</pre>
  */
 public final class LoraTargets {
-    /** PEFT condenses explicit target lists at least this long into minimal suffixes. */
-    static final int MIN_TARGET_MODULES_FOR_OPTIMIZATION = 20;
-
     private static final Pattern ANY_LAYER_INDEX = Pattern.compile(".*?\\.[^.]*\\.(\\d+)\\.");
 
     private LoraTargets() {}
@@ -42,94 +35,12 @@ public final class LoraTargets {
      * @param sites every linear site except the output head
      */
     public static LoraConfig resolveTargets(LoraConfig cfg, List<LinearSite> sites, List<String> defaultTargets) {
-        ModuleSelector t = cfg.targetModules();
-        if (t == null) {
-            if (defaultTargets == null || defaultTargets.isEmpty()) {
-                throw new Peft4jException("target_modules is not set and this architecture has no PEFT default; set target_modules");
-            }
-            t = ModuleSelector.names(defaultTargets);
-        } else if (t.isAllLinear()) {
-            List<String> all = new ArrayList<>();
-            sites.forEach(s -> all.add(s.module()));
-            t = ModuleSelector.names(all);
-        }
-        if (!t.isRegex() && t.nameList().size() >= MIN_TARGET_MODULES_FOR_OPTIMIZATION) {
-            Set<String> targets = new LinkedHashSet<>(t.nameList());
-            List<String> others = new ArrayList<>();
-            for (LinearSite s : sites) {
-                String name = s.module();
-                if (!targets.contains(name) && !t.matchesSuffix(name)) {
-                    others.add(name);
-                }
-            }
-            Set<String> minimal = minimalTargetModules(targets, others);
-            if (minimal.size() < targets.size()) {
-                t = ModuleSelector.names(new ArrayList<>(minimal));
-            }
-        }
-        return cfg.toBuilder().targetModules(t).build();
+        return cfg.toBuilder().targetModules(TargetModules.resolve(cfg.targetModules(), sites, defaultTargets)).build();
     }
 
-    /**
-     * PEFT's {@code _find_minimal_target_modules}: the fewest name suffixes that select exactly the
-     * targets and none of {@code others}.
-     */
+    /** PEFT's {@code _find_minimal_target_modules}; see {@link TargetModules#minimalTargetModules}. */
     static Set<String> minimalTargetModules(Collection<String> targets, Collection<String> others) {
-        Set<String> otherSuffixes = new java.util.HashSet<>();
-        for (String o : others) {
-            otherSuffixes.addAll(suffixes(o));
-        }
-        List<List<String>> bySuffixes = new ArrayList<>();
-        for (String t : new LinkedHashSet<>(targets)) {
-            bySuffixes.add(suffixes(t));
-        }
-        bySuffixes.sort(LoraTargets::compareLists); // deterministic, as PEFT sorts
-        Set<String> required = new LinkedHashSet<>();
-        for (List<String> sfx : bySuffixes) {
-            String item = sfx.get(sfx.size() - 1);
-            for (String s : sfx) {
-                if (required.contains(s) || otherSuffixes.contains(s)) {
-                    continue;
-                }
-                boolean covered = false;
-                for (String req : required) {
-                    if (item.endsWith("." + req)) {
-                        covered = true;
-                        break;
-                    }
-                }
-                if (!covered) {
-                    required.add(s);
-                    break;
-                }
-            }
-        }
-        return required.isEmpty() ? new LinkedHashSet<>(targets) : required;
-    }
-
-    /** "a.b.c" → ["c", "b.c", "a.b.c"] (shortest first). */
-    private static List<String> suffixes(String name) {
-        String[] parts = name.split("\\.", -1);
-        List<String> out = new ArrayList<>();
-        for (int i = parts.length - 1; i >= 0; i--) {
-            out.add(String.join(".", java.util.Arrays.copyOfRange(parts, i, parts.length)));
-        }
-        return out;
-    }
-
-    private static int compareLists(List<String> a, List<String> b) {
-        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
-            int c = comparePython(a.get(i), b.get(i));
-            if (c != 0) {
-                return c;
-            }
-        }
-        return Integer.compare(a.size(), b.size());
-    }
-
-    /** Python compares str by code point (UTF-16 order differs only for supplementary characters). */
-    private static int comparePython(String a, String b) {
-        return java.util.Arrays.compare(a.codePoints().toArray(), b.codePoints().toArray());
+        return TargetModules.minimalTargetModules(targets, others);
     }
 
     /**
@@ -230,17 +141,8 @@ public final class LoraTargets {
         return out;
     }
 
-    /** "Linear layers (N): paths of layer 0 ...; names: q_proj, ..." for error messages. */
+    /** "Its N linear layers are named ..." for error messages. */
     static String describe(List<LinearSite> sites) {
-        Map<Integer, List<String>> byLayer = new LinkedHashMap<>();
-        for (LinearSite s : sites) {
-            byLayer.computeIfAbsent(s.layer(), k -> new ArrayList<>()).add(s.module());
-        }
-        Set<String> shortNames = new TreeSet<>();
-        sites.forEach(s -> shortNames.add(s.shortName()));
-        List<String> first = byLayer.isEmpty() ? List.of() : byLayer.values().iterator().next();
-        return "Its " + sites.size() + " linear layers are named " + String.join(", ", shortNames)
-                + (byLayer.size() > 1 ? "; layer 0 has " + first.stream().collect(Collectors.joining(", "))
-                        + " (the same in layers 1.." + (byLayer.size() - 1) + ")" : "; they are " + String.join(", ", first));
+        return TargetModules.describe(sites);
     }
 }

@@ -31,6 +31,17 @@ public interface Adapter {
     Map<String, long[]> stateShapes();
 
     /**
+     * The shape in which the {@link ParameterStore} holds a file key's tensor: the same elements
+     * in the same row-major order, laid out for the hooks. {@code PeftModel} reshapes between the
+     * two on save and load. The default is the file shape; a method whose file stores a vector as
+     * {@code [n, 1]} may hold it as {@code [1, n]} so that it broadcasts over activations
+     * {@code [b, s, n]} without a reshape op.
+     */
+    default long[] storeShape(String fileKey) {
+        return stateShapes().get(fileKey);
+    }
+
+    /**
      * Adds this adapter's hooks.
      *
      * @param perRow true in a mixed-adapter batch: scale contributions by

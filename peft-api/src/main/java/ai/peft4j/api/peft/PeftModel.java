@@ -152,7 +152,7 @@ public final class PeftModel implements AutoCloseable {
                 Map<String, HostTensor> values = readState(file, adapter);
                 ParameterStore store = runtime.parameters();
                 for (Map.Entry<String, String> e : adapter.stateKeys().entrySet()) {
-                    store.update(e.getValue(), values.get(e.getKey()));
+                    store.update(e.getValue(), reshape(values.get(e.getKey()), adapter.storeShape(e.getKey())));
                 }
             } catch (RuntimeException e) {
                 removeKeys(adapter);
@@ -184,6 +184,22 @@ public final class PeftModel implements AutoCloseable {
         return values;
     }
 
+    /** The same elements in another shape ({@link Adapter#storeShape} versus the file shape). */
+    private static HostTensor reshape(HostTensor t, long[] shape) {
+        if (shape == null || Arrays.equals(t.shape(), shape)) {
+            return t;
+        }
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        if (n != t.numel()) {
+            throw new Peft4jException("cannot hold a tensor of shape " + Arrays.toString(t.shape()) + " as "
+                    + Arrays.toString(shape) + ": the element counts differ");
+        }
+        return new HostTensor(shape, t.data());
+    }
+
     /** PEFT accepts keys with or without the adapter name inserted before {@code .weight}. */
     private static String findKey(SafetensorsFile file, String key, String adapterName) {
         if (file.contains(key)) {
@@ -207,7 +223,7 @@ public final class PeftModel implements AutoCloseable {
         Adapter adapter = adapter(name);
         Map<String, HostTensor> tensors = new TreeMap<>();
         for (Map.Entry<String, String> e : adapter.stateKeys().entrySet()) {
-            tensors.put(e.getKey(), runtime.parameters().get(e.getValue()));
+            tensors.put(e.getKey(), reshape(runtime.parameters().get(e.getValue()), adapter.stateShapes().get(e.getKey())));
         }
         JsonObject config = adapter.config().toJson();
         try {
