@@ -275,6 +275,30 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
 
     // ---- tracing and sessions -------------------------------------------------------------------
 
+    /**
+     * One session that serves many adapters per request through ONNX Runtime's native LoRA
+     * support; see {@link OnnxLoraServing}.
+     *
+     * @param template the hooks of one adapter slot, traced once
+     * @param defaults the default (no-op) value of every parameter adapters may override; a
+     *     zero-size dimension is dynamic (the LoRA rank)
+     * @param maxRank the largest dynamic dimension an adapter may bring, or 0 for no limit
+     */
+    public OnnxLoraServing loraServing(HookSet template, Map<String, HostTensor> defaults, int maxRank) {
+        checkOpen();
+        return new OnnxLoraServing(this, template, defaults, maxRank);
+    }
+
+    /** The number of live ONNX Runtime sessions (for tests and diagnostics). */
+    int sessionCount() {
+        return sessions.size();
+    }
+
+    /** Whether a trace's adapter inputs still match the parameter store. */
+    boolean isFresh(Trace t) {
+        return store.matches(t.adapterInputs());
+    }
+
     /** The trace for these hooks and switches, traced again when adapter parameters changed shape. */
     Trace trace(HookSet hooks, Variant variant) {
         Map<Variant, Trace> perHooks;

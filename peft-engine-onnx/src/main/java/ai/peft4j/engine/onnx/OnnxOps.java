@@ -236,7 +236,8 @@ final class OnnxOps implements Ops {
         String y = g.node("Gemm", gemmIn, attr("transB", 1L));
         String outDim = outFeatures(w);
         String shape = g.node("Concat", List.of(leading(in), outDim), attr("axis", 0L));
-        return v(g.node("Reshape", List.of(y, shape)));
+        // allowzero: the shape holds real sizes, and a rank-0 adapter makes one of them 0.
+        return v(g.node("Reshape", List.of(y, shape), attr("allowzero", 1L)));
     }
 
     /** {@code [out]} of an {@code [out, in]} weight: a constant when known, else a Shape slice. */
