@@ -366,6 +366,26 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
             if (threads > 0) {
                 so.setIntraOpNumThreads(threads);
             }
+            // Diagnostics: -Dpeft4j.onnx.profile=PREFIX writes ORT's per-node JSON profile,
+            // -Dpeft4j.onnx.optimizedModel=FILE the graph as ORT optimized it.
+            String profile = System.getProperty("peft4j.onnx.profile");
+            if (profile != null) {
+                so.enableProfiling(profile);
+            }
+            // -Dpeft4j.onnx.sessionConfig=key=value;key=value passes ORT session config entries.
+            String config = System.getProperty("peft4j.onnx.sessionConfig");
+            if (config != null) {
+                for (String kv : config.split(";")) {
+                    int eq = kv.indexOf('=');
+                    if (eq > 0) {
+                        so.addConfigEntry(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+                    }
+                }
+            }
+            String optimized = System.getProperty("peft4j.onnx.optimizedModel");
+            if (optimized != null) {
+                so.setOptimizedModelFilePath(optimized);
+            }
             Map<String, OnnxTensorLike> injected = new LinkedHashMap<>();
             for (String key : trace.baseKeys()) {
                 injected.put(key, baseTensor(key));
@@ -435,6 +455,15 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
                 return;
             }
             closed = true;
+            if (System.getProperty("peft4j.onnx.profile") != null) {
+                for (OrtSession s : sessions.values()) {
+                    try {
+                        s.endProfiling();
+                    } catch (OrtException ignored) {
+                        // diagnostics only
+                    }
+                }
+            }
             sessions.values().forEach(OnnxDecoderRuntime::closeQuietly);
             sessions.clear();
             baseTensors.values().forEach(OnnxTensor::close);

@@ -36,8 +36,9 @@ import java.util.SplittableRandom;
  * Decoding speed of the ONNX and PyTorch engines on the same random-weight GPT-2-small-shaped
  * model: batch 1, a 128-token prompt, 64 new tokens with the KV cache. Prints time to first
  * token, decode tokens/s and end-to-end tokens/s (medians over the repeats), plus load time and
- * resident memory. Engines are looked up by name, so only the installed ones run; run each
- * engine in its own JVM ({@code --engines onnx}) for a clean memory figure.
+ * resident memory. Engines are looked up by name, so only the installed ones run. Several
+ * engines in one run alternate request by request, so a busy shared machine slows each alike;
+ * run each engine in its own JVM ({@code --engines onnx}) for a clean memory figure.
  *
  * <p>{@code onnx-lora} measures per-request adapters: the ONNX engine serving a rank-8 LoRA on
  * every {@code c_attn} through {@link OnnxLoraServing}, switching between two adapters every
@@ -118,20 +119,90 @@ public final class OnnxVsPytorchBench {
 
     /** Runs {@code repeats} timed generations (after {@code warmup} untimed ones) on the named engine. */
     public static Result run(String engineName, Path modelDir, int promptLength, int newTokens, int warmup, int repeats, int threads) {
-        boolean lora = engineName.equals("onnx-lora");
-        long t0 = System.nanoTime();
-        try (Checkpoint ckpt = Checkpoint.open(modelDir);
-                DecoderRuntime rt = Engines.byName(lora ? "onnx" : engineName).load(ckpt, new EngineOptions("cpu", threads))) {
-            double loadMs = (System.nanoTime() - t0) / 1e6;
-            int[] prompt = new int[promptLength];
+        return runInterleaved(List.of(engineName), modelDir, promptLength, newTokens, warmup, repeats, threads).get(0);
+    }
+
+    /**
+     * Loads every named engine in this JVM and alternates their timed generations, so that load
+     * from other processes on a shared machine hits each engine alike. RSS is the process's,
+     * after all loads; run one engine per JVM for a per-engine memory figure.
+     */
+    public static List<Result> runInterleaved(List<String> engineNames, Path modelDir, int promptLength, int newTokens, int warmup,
+            int repeats, int threads) {
+        List<Bench> benches = new ArrayList<>();
+        try (Checkpoint ckpt = Checkpoint.open(modelDir)) {
+            try {
+                for (String name : engineNames) {
+                    benches.add(new Bench(name, ckpt, threads, promptLength));
+                }
+                for (Bench b : benches) {
+                    b.first();
+                }
+                for (int i = 0; i < warmup; i++) {
+                    for (Bench b : benches) {
+                        b.generate(i, newTokens, null);
+                    }
+                }
+                double[][] ttft = new double[benches.size()][repeats];
+                double[][] decode = new double[benches.size()][repeats];
+                double[][] total = new double[benches.size()][repeats];
+                for (int i = 0; i < repeats; i++) {
+                    for (int e = 0; e < benches.size(); e++) {
+                        pause();
+                        double[] t = new double[2];
+                        long s = System.nanoTime();
+                        benches.get(e).generate(i, newTokens, t);
+                        double all = (System.nanoTime() - s) / 1e9;
+                        ttft[e][i] = t[0] * 1e3;
+                        decode[e][i] = (newTokens - 1) / t[1];
+                        total[e][i] = newTokens / all;
+                    }
+                }
+                long rss = rssMb();
+                List<Result> out = new ArrayList<>();
+                for (int e = 0; e < benches.size(); e++) {
+                    Bench b = benches.get(e);
+                    out.add(new Result(b.name, b.loadMs, b.firstMs, median(ttft[e]), median(decode[e]), median(total[e]), rss));
+                }
+                return out;
+            } finally {
+                benches.forEach(Bench::close);
+            }
+        }
+    }
+
+    /** Lets the previous engine's spinning worker threads go idle before the next one is timed. */
+    private static void pause() {
+        try {
+            Thread.sleep(300);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** One engine under test: its runtime, prompt, and (for onnx-lora) serving and adapters. */
+    private static final class Bench implements AutoCloseable {
+        final String name;
+        final DecoderRuntime rt;
+        final double loadMs;
+        final int[] prompt;
+        final List<DecoderRuntime> targets = new ArrayList<>();
+        final List<OnnxLoraServing.Adapter> adapters = new ArrayList<>();
+        OnnxLoraServing serving;
+        HookSet hooks = HookSet.EMPTY;
+        double firstMs;
+
+        Bench(String name, Checkpoint ckpt, int threads, int promptLength) {
+            this.name = name;
+            boolean lora = name.equals("onnx-lora");
+            long t0 = System.nanoTime();
+            this.rt = Engines.byName(lora ? "onnx" : name).load(ckpt, new EngineOptions("cpu", threads));
+            this.loadMs = (System.nanoTime() - t0) / 1e6;
+            prompt = new int[promptLength];
             SplittableRandom rnd = new SplittableRandom(7);
             for (int i = 0; i < prompt.length; i++) {
                 prompt[i] = rnd.nextInt(rt.config().vocabSize() - 1);
             }
-            List<DecoderRuntime> targets = new ArrayList<>();
-            HookSet hooks = HookSet.EMPTY;
-            OnnxLoraServing serving = null;
-            List<OnnxLoraServing.Adapter> adapters = new ArrayList<>();
             if (lora) {
                 serving = loraServing((OnnxDecoderRuntime) rt, 8);
                 hooks = serving.hooks();
@@ -142,32 +213,27 @@ public final class OnnxVsPytorchBench {
             } else {
                 targets.add(rt);
             }
-            try {
-                long f0 = System.nanoTime();
-                generate(targets.get(0), hooks, prompt, 2, null);
-                double firstMs = (System.nanoTime() - f0) / 1e6;
-                for (int i = 0; i < warmup; i++) {
-                    generate(targets.get(i % targets.size()), hooks, prompt, newTokens, null);
-                }
-                double[] ttft = new double[repeats];
-                double[] decode = new double[repeats];
-                double[] total = new double[repeats];
-                for (int i = 0; i < repeats; i++) {
-                    double[] t = new double[2];
-                    long s = System.nanoTime();
-                    generate(targets.get(i % targets.size()), hooks, prompt, newTokens, t);
-                    double all = (System.nanoTime() - s) / 1e9;
-                    ttft[i] = t[0] * 1e3;
-                    decode[i] = (newTokens - 1) / t[1];
-                    total[i] = newTokens / all;
-                }
-                return new Result(engineName, loadMs, firstMs, median(ttft), median(decode), median(total), rssMb());
-            } finally {
-                adapters.forEach(OnnxLoraServing.Adapter::close);
-                if (serving != null) {
-                    serving.close();
-                }
+        }
+
+        /** The first (session-building) forward, timed separately from the steady state. */
+        void first() {
+            long f0 = System.nanoTime();
+            OnnxVsPytorchBench.generate(targets.get(0), hooks, prompt, 2, null);
+            firstMs = (System.nanoTime() - f0) / 1e6;
+        }
+
+        /** Request i; onnx-lora switches adapters every request. */
+        void generate(int i, int newTokens, double[] times) {
+            OnnxVsPytorchBench.generate(targets.get(i % targets.size()), hooks, prompt, newTokens, times);
+        }
+
+        @Override
+        public void close() {
+            adapters.forEach(OnnxLoraServing.Adapter::close);
+            if (serving != null) {
+                serving.close();
             }
+            rt.close();
         }
     }
 
@@ -297,9 +363,9 @@ public final class OnnxVsPytorchBench {
         }
         System.out.printf(Locale.ROOT, "batch 1, prompt %d tokens, %d new tokens, KV cache, threads %s%n", prompt, newTokens,
                 o.getOrDefault("threads", "0 (engine default)"));
-        for (String engine : o.getOrDefault("engines", "onnx,pytorch").split(",")) {
-            Result r = run(engine.trim(), model, prompt, newTokens, Integer.parseInt(o.getOrDefault("warmup", "1")),
-                    Integer.parseInt(o.getOrDefault("repeats", "5")), Integer.parseInt(o.getOrDefault("threads", "0")));
+        List<String> engines = Arrays.stream(o.getOrDefault("engines", "onnx,pytorch").split(",")).map(String::trim).toList();
+        for (Result r : runInterleaved(engines, model, prompt, newTokens, Integer.parseInt(o.getOrDefault("warmup", "1")),
+                Integer.parseInt(o.getOrDefault("repeats", "5")), Integer.parseInt(o.getOrDefault("threads", "0")))) {
             System.out.println(r);
         }
     }
