@@ -54,12 +54,12 @@ public final class OnnxVsPytorchBench {
 
     /** Medians of one engine's runs; times in milliseconds. */
     public record Result(String engine, double loadMs, double firstForwardMs, double ttftMs, double decodeTokensPerSecond,
-            double endToEndTokensPerSecond, long rssMb) {
+            double endToEndTokensPerSecond, long rssMb, long rssFileMb) {
         @Override
         public String toString() {
             return String.format(Locale.ROOT, "%-10s load %7.1f ms  first forward %7.1f ms  TTFT %7.1f ms  decode %6.1f tok/s  "
-                    + "end-to-end %6.1f tok/s  RSS %5d MB", engine, loadMs, firstForwardMs, ttftMs, decodeTokensPerSecond,
-                    endToEndTokensPerSecond, rssMb);
+                    + "end-to-end %6.1f tok/s  RSS %5d MB (%d MB file-backed)", engine, loadMs, firstForwardMs, ttftMs,
+                    decodeTokensPerSecond, endToEndTokensPerSecond, rssMb, rssFileMb);
         }
     }
 
@@ -158,11 +158,12 @@ public final class OnnxVsPytorchBench {
                         total[e][i] = newTokens / all;
                     }
                 }
-                long rss = rssMb();
+                long rss = rssMb("VmRSS:");
+                long rssFile = rssMb("RssFile:");
                 List<Result> out = new ArrayList<>();
                 for (int e = 0; e < benches.size(); e++) {
                     Bench b = benches.get(e);
-                    out.add(new Result(b.name, b.loadMs, b.firstMs, median(ttft[e]), median(decode[e]), median(total[e]), rss));
+                    out.add(new Result(b.name, b.loadMs, b.firstMs, median(ttft[e]), median(decode[e]), median(total[e]), rss, rssFile));
                 }
                 return out;
             } finally {
@@ -317,11 +318,11 @@ public final class OnnxVsPytorchBench {
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
-    /** Resident set size from {@code /proc/self/status}, or -1 where unavailable. */
-    static long rssMb() {
+    /** A resident-memory line of {@code /proc/self/status} in MB, or -1 where unavailable. */
+    static long rssMb(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.UTF_8)) {
-                if (line.startsWith("VmRSS:")) {
+                if (line.startsWith(field)) {
                     return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
                 }
             }
