@@ -1,0 +1,712 @@
+package ai.peft4j.engine.onnx;
+
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxTensorLike;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
+import ai.onnxruntime.OrtSession;
+import ai.peft4j.api.Peft4jException;
+import ai.peft4j.api.checkpoint.Checkpoint;
+import ai.peft4j.api.engine.DecoderRuntime;
+import ai.peft4j.api.engine.Engine;
+import ai.peft4j.api.engine.ForwardRequest;
+import ai.peft4j.api.engine.KvCache;
+import ai.peft4j.api.engine.Logits;
+import ai.peft4j.api.engine.ParameterStore;
+import ai.peft4j.api.io.HostTensor;
+import ai.peft4j.api.model.Architecture;
+import ai.peft4j.api.model.DecoderConfig;
+import ai.peft4j.api.model.ForwardContext;
+import ai.peft4j.api.model.HookSet;
+import ai.peft4j.api.ops.Tensor;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * A decoder on ONNX Runtime. Each forward's structure (architecture, active hooks, whether soft
+ * prompts apply, whether only the last position's logits are needed, whether rows mix adapters)
+ * is traced once through {@link OnnxOps} into an ONNX graph; graphs with identical bytes share one
+ * {@link OrtSession}, so the prompt and every decoding step usually run the same session.
+ *
+ * <p>Base weights are never copied into the Java heap: each is an initializer whose data ONNX
+ * Runtime takes from the checkpoint's memory-mapped safetensors buffer
+ * ({@code SessionOptions.addExternalInitializers}); FP16/BF16 weights are widened once to an
+ * off-heap float32 buffer. Adapter parameters are graph inputs fed from the
+ * {@link ParameterStore} at every run, so one session serves any adapter values. Merging
+ * ({@link ParameterStore#replaceBase}) swaps an initializer and rebuilds the sessions.
+ *
+ * <p>Forwards may run concurrently; changing parameters waits for running forwards.
+ *
+ * <pre>{@code
+ * try (Checkpoint ckpt = Checkpoint.open(dir);
+ *      DecoderRuntime rt = Engines.byName("onnx").load(ckpt, new EngineOptions("cpu", 2))) {
+ *   GenerationResult r = new Generator(rt, HookSet.EMPTY).generate(ids, null, GenerationConfig.builder().build());
+ * }
+ * }</pre>
+ */
+public final class OnnxDecoderRuntime implements DecoderRuntime {
+    private final OnnxEngine engine;
+    private final Checkpoint checkpoint;
+    private final OrtEnvironment env;
+    private final int threads;
+    private final Store store = new Store();
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final Map<String, OnnxTensor> baseTensors = new ConcurrentHashMap<>();
+    private final Map<HookSet, Map<Variant, Trace>> traces = Collections.synchronizedMap(new WeakHashMap<>());
+    private final Map<String, OrtSession> sessions = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    /** The structural switches that, with the hooks, decide a traced graph. */
+    record Variant(boolean startsSequence, boolean lastPositionOnly, boolean mixedRows) {}
+
+    /**
+     * A traced graph: its bytes, their fingerprint, and what it needs fed or injected.
+     *
+     * @param adapterInputs adapter parameter inputs and the shapes they were traced with
+     * @param baseKeys base weights injected as initializers
+     */
+    record Trace(String fingerprint, byte[] model, Map<String, long[]> adapterInputs, Set<String> rowSelectors,
+            Set<String> baseKeys) {}
+
+    OnnxDecoderRuntime(OnnxEngine engine, Checkpoint checkpoint, OrtEnvironment env, int threads) {
+        this.engine = engine;
+        this.checkpoint = checkpoint;
+        this.env = env;
+        this.threads = threads;
+        for (Path p : shardPaths(checkpoint)) {
+            if (!Files.isRegularFile(p)) {
+                throw new Peft4jException(p + ": the checkpoint's weight file is missing");
+            }
+        }
+    }
+
+    private static Set<Path> shardPaths(Checkpoint c) {
+        Set<Path> paths = new LinkedHashSet<>();
+        for (String key : c.keys()) {
+            paths.add(c.file(key).path());
+        }
+        return paths;
+    }
+
+    @Override
+    public Engine engine() {
+        return engine;
+    }
+
+    @Override
+    public Checkpoint checkpoint() {
+        return checkpoint;
+    }
+
+    @Override
+    public String device() {
+        return "cpu";
+    }
+
+    @Override
+    public ParameterStore parameters() {
+        return store;
+    }
+
+    OrtEnvironment environment() {
+        return env;
+    }
+
+    @Override
+    public KvCache newCache() {
+        return new OnnxKvCache(env, config().numLayers());
+    }
+
+    // ---- forward ------------------------------------------------------------------------------
+
+    @Override
+    public Logits forward(ForwardRequest request, KvCache kvCache) {
+        return forward(request, kvCache, null, null);
+    }
+
+    /**
+     * Runs a forward on the session of {@code trace} (traced from the request when null) with the
+     * given run options (per-run LoRA adapters), or none.
+     */
+    Logits forward(ForwardRequest request, KvCache kvCache, Trace given, OrtSession.RunOptions runOptions) {
+        if (kvCache != null && !(kvCache instanceof OnnxKvCache)) {
+            throw new Peft4jException("the onnx engine needs its own cache (runtime.newCache()), got " + kvCache.getClass().getName());
+        }
+        OnnxKvCache cache = (OnnxKvCache) kvCache;
+        if (cache == null && !request.startsSequence()) {
+            throw new Peft4jException("a decoding step needs the cache of the forward that started the sequence");
+        }
+        checkShapes(request, cache);
+        lock.readLock().lock();
+        try {
+            checkOpen();
+            Trace trace = given != null ? given : trace(request.hooks(), new Variant(request.startsSequence(),
+                    request.lastPositionOnly(), request.rowAdapters() != null));
+            OrtSession session = session(trace);
+            return run(session, trace, request, cache, runOptions);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private void checkShapes(ForwardRequest request, OnnxKvCache cache) {
+        int total = request.attentionMask()[0].length;
+        DecoderConfig cfg = config();
+        if (total > cfg.maxPositions()) {
+            throw new Peft4jException("sequence of " + total + " positions exceeds the model's context of " + cfg.maxPositions()
+                    + " (max_position_embeddings); shorten the prompt or max new tokens");
+        }
+        if (cfg.slidingWindow() > 0 && total > cfg.slidingWindow()) {
+            throw new Peft4jException("sequence of " + total + " positions exceeds the model's sliding window of "
+                    + cfg.slidingWindow() + "; sliding-window attention beyond the window is not implemented yet");
+        }
+        int past = cache == null ? 0 : cache.length();
+        int fresh = request.positionIds()[0].length;
+        if (past + fresh != total) {
+            throw new Peft4jException("attention mask has " + total + " positions; cache " + past + " + new " + fresh + " expected");
+        }
+        int prefix = request.startsSequence() ? request.hooks().prefixLength() : 0;
+        if (fresh != request.length() + prefix) {
+            throw new Peft4jException("position ids cover " + fresh + " positions but the request has " + request.length()
+                    + " tokens" + (prefix > 0 ? " + " + prefix + " virtual tokens" : ""));
+        }
+        if (cache != null && !cache.isEmpty() && cache.batch() != request.batch()) {
+            throw new Peft4jException("the cache holds " + cache.batch() + " rows but the request has " + request.batch());
+        }
+    }
+
+    private Logits run(OrtSession session, Trace trace, ForwardRequest req, OnnxKvCache cache, OrtSession.RunOptions options) {
+        Map<String, OnnxTensor> feeds = new HashMap<>();
+        List<OnnxTensor> temporary = new ArrayList<>();
+        OrtSession.Result result = null;
+        try {
+            temporary.add(put(feeds, OnnxOps.INPUT_IDS, longTensor(req.inputIds())));
+            temporary.add(put(feeds, OnnxOps.POSITION_IDS, longTensor(req.positionIds())));
+            temporary.add(put(feeds, OnnxOps.ATTENTION_MASK, longTensor(req.attentionMask())));
+            int layers = config().numLayers();
+            if (cache == null || cache.isEmpty()) {
+                OnnxTensor empty = OnnxTensor.createTensor(env, ByteBuffer.allocateDirect(0).order(ByteOrder.nativeOrder()).asFloatBuffer(),
+                        new long[] {req.batch(), config().numKvHeads(), 0, config().headDim()});
+                temporary.add(empty);
+                for (int i = 0; i < layers; i++) {
+                    feeds.put(OnnxOps.pastKey(i), empty);
+                    feeds.put(OnnxOps.pastValue(i), empty);
+                }
+            } else {
+                for (int i = 0; i < layers; i++) {
+                    feeds.put(OnnxOps.pastKey(i), cache.key(i));
+                    feeds.put(OnnxOps.pastValue(i), cache.value(i));
+                }
+            }
+            for (String key : trace.adapterInputs().keySet()) {
+                feeds.put(key, store.tensor(key));
+            }
+            for (String adapter : trace.rowSelectors()) {
+                temporary.add(put(feeds, OnnxOps.rowSelectorInput(adapter), selector(req.rowAdapters(), adapter)));
+            }
+            result = options == null ? session.run(feeds) : session.run(feeds, options);
+            OnnxTensor logits = (OnnxTensor) result.get(OnnxOps.LOGITS).orElseThrow();
+            long[] shape = logits.getInfo().getShape();
+            float[] data = new float[Math.toIntExact(shape[0] * shape[1] * shape[2])];
+            logits.getFloatBuffer().get(data);
+            if (cache != null) {
+                cache.take(result);
+                result = null;
+            }
+            return new Logits((int) shape[0], (int) shape[1], (int) shape[2], data);
+        } catch (OrtException e) {
+            throw new Peft4jException("onnx runtime failed on " + config().modelType() + ": " + e.getMessage(), e);
+        } finally {
+            if (result != null) {
+                result.close();
+            }
+            temporary.forEach(OnnxTensor::close);
+        }
+    }
+
+    private static OnnxTensor put(Map<String, OnnxTensor> feeds, String name, OnnxTensor t) {
+        feeds.put(name, t);
+        return t;
+    }
+
+    private OnnxTensor longTensor(int[][] a) throws OrtException {
+        int rows = a.length;
+        int cols = a[0].length;
+        LongBuffer buf = ByteBuffer.allocateDirect(rows * cols * 8).order(ByteOrder.nativeOrder()).asLongBuffer();
+        for (int[] row : a) {
+            for (int x : row) {
+                buf.put(x);
+            }
+        }
+        buf.rewind();
+        return OnnxTensor.createTensor(env, buf, new long[] {rows, cols});
+    }
+
+    private OnnxTensor selector(String[] rowAdapters, String adapter) throws OrtException {
+        FloatBuffer buf = ByteBuffer.allocateDirect(rowAdapters.length * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        for (String r : rowAdapters) {
+            buf.put(adapter.equals(r) ? 1f : 0f);
+        }
+        buf.rewind();
+        return OnnxTensor.createTensor(env, buf, new long[] {rowAdapters.length, 1, 1});
+    }
+
+    // ---- tracing and sessions -------------------------------------------------------------------
+
+    /**
+     * One session that serves many adapters per request through ONNX Runtime's native LoRA
+     * support; see {@link OnnxLoraServing}.
+     *
+     * @param template the hooks of one adapter slot, traced once
+     * @param defaults the default (no-op) value of every parameter adapters may override; a
+     *     zero-size dimension is dynamic (the LoRA rank)
+     * @param maxRank the largest dynamic dimension an adapter may bring, or 0 for no limit
+     */
+    public OnnxLoraServing loraServing(HookSet template, Map<String, HostTensor> defaults, int maxRank) {
+        checkOpen();
+        return new OnnxLoraServing(this, template, defaults, maxRank);
+    }
+
+    /** The number of live ONNX Runtime sessions (for tests and diagnostics). */
+    int sessionCount() {
+        return sessions.size();
+    }
+
+    /** Whether a trace's adapter inputs still match the parameter store. */
+    boolean isFresh(Trace t) {
+        return store.matches(t.adapterInputs());
+    }
+
+    /** The trace for these hooks and switches, traced again when adapter parameters changed shape. */
+    Trace trace(HookSet hooks, Variant variant) {
+        Map<Variant, Trace> perHooks;
+        synchronized (traces) {
+            perHooks = traces.computeIfAbsent(hooks, h -> new ConcurrentHashMap<>());
+        }
+        Trace t = perHooks.get(variant);
+        if (t == null || !store.matches(t.adapterInputs())) {
+            t = traceGraph(hooks, variant, null);
+            perHooks.put(variant, t);
+        }
+        return t;
+    }
+
+    /**
+     * Traces the architecture with these hooks into a graph. Keys in {@code overridable} become
+     * graph inputs that carry a default initializer (for ONNX Runtime's per-run LoRA adapters).
+     */
+    Trace traceGraph(HookSet hooks, Variant variant, Map<String, HostTensor> overridable) {
+        DecoderConfig cfg = config();
+        Architecture arch = architecture();
+        GraphBuilder g = new GraphBuilder();
+        Resolver resolver = new Resolver(overridable);
+        OnnxOps ops = new OnnxOps(g, resolver, cfg.numLayers(), cfg.numKvHeads(), cfg.headDim(), variant.mixedRows());
+        ForwardContext ctx = new ForwardContext(ops, hooks, variant.startsSequence());
+        Tensor h = arch.decode(ctx, cfg, ctx.applyInputHooks(arch.embed(ctx, cfg)));
+        if (variant.lastPositionOnly()) {
+            h = ops.lastPosition(h);
+        }
+        ops.finish(arch.lmHead(ctx, cfg, h));
+        ModelProto model = g.model();
+        byte[] bytes = model.toByteArray();
+        return new Trace(sha256(bytes), bytes, Collections.unmodifiableMap(resolver.adapterShapes),
+                Collections.unmodifiableSet(new LinkedHashSet<>(ops.rowSelectors())), Collections.unmodifiableSet(resolver.baseKeys));
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The session for a trace, built on first use and shared by every trace with the same bytes. */
+    OrtSession session(Trace trace) {
+        OrtSession s = sessions.get(trace.fingerprint());
+        if (s != null) {
+            return s;
+        }
+        synchronized (sessions) {
+            s = sessions.get(trace.fingerprint());
+            if (s == null) {
+                s = buildSession(trace);
+                sessions.put(trace.fingerprint(), s);
+            }
+            return s;
+        }
+    }
+
+    private OrtSession buildSession(Trace trace) {
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
+            so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            so.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+            if (threads > 0) {
+                so.setIntraOpNumThreads(threads);
+            }
+            // Diagnostics: -Dpeft4j.onnx.profile=PREFIX writes ORT's per-node JSON profile,
+            // -Dpeft4j.onnx.optimizedModel=FILE the graph as ORT optimized it.
+            String profile = System.getProperty("peft4j.onnx.profile");
+            if (profile != null) {
+                so.enableProfiling(profile);
+            }
+            // -Dpeft4j.onnx.sessionConfig=key=value;key=value passes ORT session config entries.
+            String config = System.getProperty("peft4j.onnx.sessionConfig");
+            if (config != null) {
+                for (String kv : config.split(";")) {
+                    int eq = kv.indexOf('=');
+                    if (eq > 0) {
+                        so.addConfigEntry(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+                    }
+                }
+            }
+            String optimized = System.getProperty("peft4j.onnx.optimizedModel");
+            if (optimized != null) {
+                so.setOptimizedModelFilePath(optimized);
+            }
+            Map<String, OnnxTensorLike> injected = new LinkedHashMap<>();
+            for (String key : trace.baseKeys()) {
+                injected.put(key, baseTensor(key));
+            }
+            if (!injected.isEmpty()) {
+                so.addExternalInitializers(injected);
+            }
+            return env.createSession(trace.model(), so);
+        } catch (OrtException e) {
+            throw new Peft4jException("onnx runtime could not build a session for " + checkpoint.directory() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The tensor ONNX Runtime reads a base weight from: a merge override, else the mapped file. */
+    private OnnxTensor baseTensor(String key) {
+        return baseTensors.computeIfAbsent(key, k -> {
+            HostTensor replaced = store.replaced.get(k);
+            long[] shape = checkpoint.info(k).shape();
+            try {
+                if (replaced != null) {
+                    return OnnxTensor.createTensor(env, direct(replaced.data()), shape);
+                }
+                ByteBuffer fp32 = checkpoint.float32(k).order(ByteOrder.LITTLE_ENDIAN);
+                return OnnxTensor.createTensor(env, fp32.asFloatBuffer(), shape);
+            } catch (OrtException | RuntimeException e) {
+                throw new Peft4jException(checkpoint.directory() + ": cannot hand base weight '" + k + "' to onnx runtime: "
+                        + e.getMessage(), e);
+            }
+        });
+    }
+
+    static FloatBuffer direct(float[] data) {
+        FloatBuffer buf = ByteBuffer.allocateDirect(data.length * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        buf.put(data).rewind();
+        return buf;
+    }
+
+    /** Drops every session (and the injected tensor of {@code key}); called under the write lock. */
+    private void invalidate(String key) {
+        sessions.values().forEach(OnnxDecoderRuntime::closeQuietly);
+        sessions.clear();
+        OnnxTensor old = baseTensors.remove(key);
+        if (old != null) {
+            old.close();
+        }
+    }
+
+    private static void closeQuietly(OrtSession s) {
+        try {
+            s.close();
+        } catch (OrtException ignored) {
+            // the session is being discarded; nothing to recover
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new Peft4jException("the onnx runtime is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (System.getProperty("peft4j.onnx.profile") != null) {
+                for (OrtSession s : sessions.values()) {
+                    try {
+                        s.endProfiling();
+                    } catch (OrtException ignored) {
+                        // diagnostics only
+                    }
+                }
+            }
+            sessions.values().forEach(OnnxDecoderRuntime::closeQuietly);
+            sessions.clear();
+            baseTensors.values().forEach(OnnxTensor::close);
+            baseTensors.clear();
+            store.closeTensors();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Declares parameters on first use: injected base initializers, adapter inputs, overridable defaults. */
+    private final class Resolver implements OnnxOps.ParamResolver {
+        private final Map<String, HostTensor> overridable;
+        final Map<String, long[]> adapterShapes = new LinkedHashMap<>();
+        final Set<String> baseKeys = new LinkedHashSet<>();
+        private final Map<String, long[]> shapes = new HashMap<>();
+
+        Resolver(Map<String, HostTensor> overridable) {
+            this.overridable = overridable;
+        }
+
+        @Override
+        public GraphValue resolve(String key, GraphBuilder g) {
+            if (overridable != null && overridable.containsKey(key)) {
+                HostTensor def = overridable.get(key);
+                long[] dims = def.shape();
+                Object[] declared = new Object[dims.length];
+                long[] known = new long[dims.length];
+                for (int i = 0; i < dims.length; i++) {
+                    // A zero-size default dimension (a LoRA rank) is dynamic: adapters bring their own.
+                    declared[i] = dims[i] == 0 ? key + ".dim" + i : (Object) dims[i];
+                    known[i] = dims[i] == 0 ? -1 : dims[i];
+                }
+                g.floatInitializer(key, dims, def.data());
+                g.input(key, GraphBuilder.FLOAT, declared);
+                shapes.put(key, known);
+                return new GraphValue(key);
+            }
+            HostTensor adapter = store.adapters.get(key);
+            if (adapter != null) {
+                long[] dims = adapter.shape();
+                Object[] declared = new Object[dims.length];
+                for (int i = 0; i < dims.length; i++) {
+                    declared[i] = dims[i];
+                }
+                g.input(key, GraphBuilder.FLOAT, declared);
+                adapterShapes.put(key, dims);
+                shapes.put(key, dims);
+                return new GraphValue(key);
+            }
+            if (checkpoint.contains(key)) {
+                long[] dims = checkpoint.info(key).shape();
+                g.injectedInitializer(key, dims);
+                baseKeys.add(key);
+                shapes.put(key, dims);
+                return new GraphValue(key);
+            }
+            throw new Peft4jException("no parameter '" + key + "': neither a base weight of " + checkpoint.directory()
+                    + " nor an adapter parameter in the runtime's parameter store");
+        }
+
+        @Override
+        public boolean has(String key) {
+            return (overridable != null && overridable.containsKey(key)) || store.contains(key);
+        }
+
+        @Override
+        public long[] shape(String key) {
+            return shapes.get(key);
+        }
+    }
+
+    /** Adapter tensors on the host (fed as inputs) and merge overrides (injected as initializers). */
+    private final class Store implements ParameterStore {
+        final Map<String, HostTensor> adapters = new ConcurrentHashMap<>();
+        final Map<String, HostTensor> replaced = new ConcurrentHashMap<>();
+        private final Map<String, OnnxTensor> fed = new ConcurrentHashMap<>();
+        private final Set<String> trainable = ConcurrentHashMap.newKeySet();
+
+        /** Whether every traced adapter input still exists with the traced shape. */
+        boolean matches(Map<String, long[]> traced) {
+            for (Map.Entry<String, long[]> e : traced.entrySet()) {
+                HostTensor t = adapters.get(e.getKey());
+                if (t == null || !Arrays.equals(t.shape(), e.getValue())) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        OnnxTensor tensor(String key) {
+            return fed.computeIfAbsent(key, k -> {
+                HostTensor t = adapters.get(k);
+                if (t == null) {
+                    throw new Peft4jException("adapter parameter '" + k + "' was removed while a graph still uses it");
+                }
+                try {
+                    return OnnxTensor.createTensor(env, direct(t.data()), t.shape());
+                } catch (OrtException e) {
+                    throw new Peft4jException("cannot hand adapter parameter '" + k + "' to onnx runtime: " + e.getMessage(), e);
+                }
+            });
+        }
+
+        private void dropFed(String key) {
+            OnnxTensor old = fed.remove(key);
+            if (old != null) {
+                old.close();
+            }
+        }
+
+        void closeTensors() {
+            fed.values().forEach(OnnxTensor::close);
+            fed.clear();
+        }
+
+        @Override
+        public void put(String key, HostTensor value, boolean isTrainable) {
+            if (checkpoint.contains(key)) {
+                throw new Peft4jException("adapter parameter key '" + key + "' collides with a base weight");
+            }
+            lock.writeLock().lock();
+            try {
+                adapters.put(key, value.copy());
+                dropFed(key);
+                if (isTrainable) {
+                    trainable.add(key);
+                } else {
+                    trainable.remove(key);
+                }
+            } finally {
+                lock.writeLock().unlock();
+            }
+        }
+
+        @Override
+        public void update(String key, HostTensor value) {
+            if (adapters.containsKey(key)) {
+                put(key, value, trainable.contains(key));
+            } else if (replaced.containsKey(key)) {
+                boolean wasTrainable = trainable.contains(key);
+                replaceBase(key, value);
+                if (wasTrainable) {
+                    trainable.add(key);
+                }
+            } else {
+                throw new Peft4jException("no trainable parameter '" + key + "' to update");
+            }
+        }
+
+        @Override
+        public HostTensor get(String key) {
+            HostTensor a = adapters.get(key);
+            if (a != null) {
+                return a.copy();
+            }
+            HostTensor r = replaced.get(key);
+            if (r != null) {
+                return r.copy();
+            }
+            if (!checkpoint.contains(key)) {
+                throw new Peft4jException("no parameter '" + key + "'");
+            }
+            return checkpoint.readHost(key);
+        }
+
+        @Override
+        public boolean contains(String key) {
+            return adapters.containsKey(key) || checkpoint.contains(key);
+        }
+
+        @Override
+        public void remove(String key) {
+            lock.writeLock().lock();
+            try {
+                adapters.remove(key);
+                trainable.remove(key);
+                dropFed(key);
+            } finally {
+                lock.writeLock().unlock();
+            }
+        }
+
+        @Override
+        public Set<String> adapterKeys() {
+            return Collections.unmodifiableSet(new TreeSet<>(adapters.keySet()));
+        }
+
+        @Override
+        public Set<String> trainableKeys() {
+            return Collections.unmodifiableSet(new TreeSet<>(trainable));
+        }
+
+        @Override
+        public void setTrainable(String key, boolean isTrainable) {
+            if (!contains(key)) {
+                throw new Peft4jException("no parameter '" + key + "'");
+            }
+            if (isTrainable && !adapters.containsKey(key) && !replaced.containsKey(key)) {
+                replaceBase(key, get(key));
+            }
+            if (isTrainable) {
+                trainable.add(key);
+            } else {
+                trainable.remove(key);
+            }
+        }
+
+        @Override
+        public void replaceBase(String key, HostTensor value) {
+            if (!checkpoint.contains(key)) {
+                throw new Peft4jException("no base weight '" + key + "'");
+            }
+            long[] expected = checkpoint.info(key).shape();
+            if (!Arrays.equals(expected, value.shape())) {
+                throw new Peft4jException("base weight '" + key + "' has shape " + Arrays.toString(expected)
+                        + ", replacement has " + Arrays.toString(value.shape()));
+            }
+            lock.writeLock().lock();
+            try {
+                replaced.put(key, value.copy());
+                invalidate(key);
+            } finally {
+                lock.writeLock().unlock();
+            }
+        }
+
+        @Override
+        public void restoreBase(String key) {
+            lock.writeLock().lock();
+            try {
+                trainable.remove(key);
+                if (replaced.remove(key) != null) {
+                    invalidate(key);
+                }
+            } finally {
+                lock.writeLock().unlock();
+            }
+        }
+
+        @Override
+        public boolean isBaseReplaced(String key) {
+            return replaced.containsKey(key);
+        }
+    }
+}

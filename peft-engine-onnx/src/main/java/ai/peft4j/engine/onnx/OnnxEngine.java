@@ -1,0 +1,66 @@
+package ai.peft4j.engine.onnx;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtLoggingLevel;
+import ai.peft4j.api.Peft4jException;
+import ai.peft4j.api.checkpoint.Checkpoint;
+import ai.peft4j.api.engine.Capability;
+import ai.peft4j.api.engine.DecoderRuntime;
+import ai.peft4j.api.engine.Engine;
+import ai.peft4j.api.engine.EngineOptions;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The {@code onnx} engine plugin: inference on ONNX Runtime (CPU). Architectures and adapters are
+ * traced through the op interface into ONNX graphs, so it runs every model and method the
+ * PyTorch engine runs, without model-specific code; it does not train.
+ *
+ * <pre>{@code
+ * Engine onnx = Engines.byName("onnx");
+ * try (Checkpoint ckpt = Checkpoint.open(dir); DecoderRuntime rt = onnx.load(ckpt, new EngineOptions("cpu", 2))) {
+ *   Logits logits = rt.forward(ForwardRequest.start(ids, null, HookSet.EMPTY, null, true), null);
+ * }
+ * }</pre>
+ */
+public final class OnnxEngine implements Engine {
+
+    @Override
+    public String name() {
+        return "onnx";
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return EnumSet.of(Capability.INFER);
+    }
+
+    @Override
+    public List<String> devices() {
+        return List.of("cpu");
+    }
+
+    static OrtEnvironment environment() {
+        try {
+            return OrtEnvironment.getEnvironment(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR, "peft4j");
+        } catch (RuntimeException | UnsatisfiedLinkError e) {
+            throw new Peft4jException("the ONNX Runtime native library could not be loaded: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public DecoderRuntime load(Checkpoint checkpoint, EngineOptions options) {
+        EngineOptions o = options == null ? EngineOptions.defaults() : options;
+        String device = o.device() == null ? "auto" : o.device().toLowerCase(Locale.ROOT).trim();
+        if (!device.equals("auto") && !device.equals("cpu")) {
+            throw new Peft4jException("device '" + o.device() + "' requested but the onnx engine runs on cpu only; "
+                    + "use --device cpu, or the pytorch engine for GPUs");
+        }
+        if (o.threads() < 0) {
+            throw new Peft4jException("threads must be 0 (engine default) or positive, got " + o.threads());
+        }
+        return new OnnxDecoderRuntime(this, checkpoint, environment(), o.threads());
+    }
+}
