@@ -82,6 +82,12 @@ final class PtDecoderRuntime implements DecoderRuntime {
         return store;
     }
 
+    /** Seeds libtorch's global generator ({@code torch.manual_seed}), which dropout draws from. */
+    @Override
+    public void setSeed(long seed) {
+        ai.djl.pytorch.jni.JniUtils.setSeed(seed);
+    }
+
     @Override
     public void setTraining(boolean training) {
         this.training = training;
