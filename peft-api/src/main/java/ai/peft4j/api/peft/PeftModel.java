@@ -411,7 +411,9 @@ public final class PeftModel implements AutoCloseable {
                 for (long d : a.stateShapes().get(e.getKey())) {
                     n *= d;
                 }
-                adapterTotal += n;
+                if (!runtime.checkpoint().contains(e.getValue())) {
+                    adapterTotal += n; // a base weight trained in place (full fine-tuning) is already in the base count
+                }
                 counted.add(e.getValue());
                 if (trainableKeys.contains(e.getValue())) {
                     trainable += n;
