@@ -58,6 +58,13 @@ public interface DecoderRuntime extends AutoCloseable {
         return new LossResult(CrossEntropy.sum(logits, batch.labels(), prefix), batch.targetCount(prefix), java.util.Map.of());
     }
 
+    /**
+     * Seeds the engine's random source (dropout masks) for subsequent forwards, so training is
+     * reproducible; the trainer reseeds before every micro-batch. Engines without randomness
+     * ignore it (the default).
+     */
+    default void setSeed(long seed) {}
+
     /** Sets the training flag (dropout on) for subsequent forwards. */
     default void setTraining(boolean training) {
         if (training) {

@@ -1,8 +1,10 @@
 package ai.peft4j.api.method;
 
 import ai.peft4j.api.Peft4jException;
+import ai.peft4j.api.engine.DecoderRuntime;
 import ai.peft4j.api.engine.ParameterStore;
 import ai.peft4j.api.model.HookSet;
+import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -48,6 +50,17 @@ public interface Adapter {
      *     {@code ops.rowSelector(name())} so rows using other adapters are untouched
      */
     void addHooks(HookSet.Builder hooks, boolean perRow);
+
+    /**
+     * Writes this adapter's saved form into {@code dir} (which exists) and returns true, or returns
+     * false to let {@link ai.peft4j.api.peft.PeftModel#saveAdapter} write PEFT's
+     * {@code adapter_config.json} + {@code adapter_model.safetensors} (the default). A method whose
+     * saved form is not a PEFT adapter overrides it; full fine-tuning writes a whole Hugging Face
+     * model directory. The tensors it writes must be keyed as in {@link #stateKeys()}.
+     */
+    default boolean saveFiles(Path dir, DecoderRuntime runtime) {
+        return false;
+    }
 
     /** Whether {@link #merge} is supported. */
     default boolean canMerge() {

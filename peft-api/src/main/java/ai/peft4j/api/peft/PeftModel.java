@@ -217,20 +217,24 @@ public final class PeftModel implements AutoCloseable {
 
     /**
      * Saves an adapter as a PEFT directory ({@code adapter_config.json},
-     * {@code adapter_model.safetensors}); each file is written atomically, weights first.
+     * {@code adapter_model.safetensors}); each file is written atomically, weights first. A method
+     * with its own saved form writes that instead (see {@link Adapter#saveFiles}).
      */
     public void saveAdapter(String name, Path dir) {
         Adapter adapter = adapter(name);
-        Map<String, HostTensor> tensors = new TreeMap<>();
-        for (Map.Entry<String, String> e : adapter.stateKeys().entrySet()) {
-            tensors.put(e.getKey(), reshape(runtime.parameters().get(e.getValue()), adapter.stateShapes().get(e.getKey())));
-        }
-        JsonObject config = adapter.config().toJson();
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new Peft4jException(dir + ": cannot create directory: " + e.getMessage(), e);
         }
+        if (adapter.saveFiles(dir, runtime)) {
+            return; // the method writes its own form (full fine-tuning: a whole model)
+        }
+        Map<String, HostTensor> tensors = new TreeMap<>();
+        for (Map.Entry<String, String> e : adapter.stateKeys().entrySet()) {
+            tensors.put(e.getKey(), reshape(runtime.parameters().get(e.getValue()), adapter.stateShapes().get(e.getKey())));
+        }
+        JsonObject config = adapter.config().toJson();
         SafetensorsWriter.write(dir.resolve(AdapterFiles.WEIGHTS), tensors, Map.of("format", "pt"));
         AtomicFiles.writeString(dir.resolve(AdapterFiles.CONFIG), AdapterFiles.toJson(config));
     }
@@ -462,7 +466,9 @@ public final class PeftModel implements AutoCloseable {
                 for (long d : a.stateShapes().get(e.getKey())) {
                     n *= d;
                 }
-                adapterTotal += n;
+                if (!runtime.checkpoint().contains(e.getValue())) {
+                    adapterTotal += n; // a base weight trained in place (full fine-tuning) is already in the base count
+                }
                 counted.add(e.getValue());
                 if (trainableKeys.contains(e.getValue())) {
                     trainable += n;

@@ -82,6 +82,12 @@ final class PtDecoderRuntime implements DecoderRuntime {
         return store;
     }
 
+    /** Seeds libtorch's global generator ({@code torch.manual_seed}), which dropout draws from. */
+    @Override
+    public void setSeed(long seed) {
+        ai.djl.pytorch.jni.JniUtils.setSeed(seed);
+    }
+
     @Override
     public void setTraining(boolean training) {
         this.training = training;
@@ -184,9 +190,12 @@ final class PtDecoderRuntime implements DecoderRuntime {
             }
             Map<String, HostTensor> grads = new LinkedHashMap<>();
             for (Map.Entry<String, NDArray> e : params.entrySet()) {
-                NDArray g = e.getValue().getGradient();
-                grads.put(e.getKey(), new HostTensor(e.getValue().getShape().getShape(), g.toFloatArray()));
-                g.subi(g);
+                // getGradient() returns a new handle attached to the parameter's long-lived manager:
+                // close it, or every step leaks the handle and keeps the gradient's storage alive.
+                try (NDArray g = e.getValue().getGradient()) {
+                    grads.put(e.getKey(), new HostTensor(e.getValue().getShape().getShape(), g.toFloatArray()));
+                    g.subi(g);
+                }
             }
             return new LossResult(sum, batch.targetCount(prefix), grads);
         }

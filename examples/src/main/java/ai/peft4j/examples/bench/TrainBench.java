@@ -1,0 +1,341 @@
+package ai.peft4j.examples.bench;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.peft4j.api.Peft4jException;
+import ai.peft4j.api.data.TokenizedExample;
+import ai.peft4j.api.engine.Engine;
+import ai.peft4j.api.engine.EngineOptions;
+import ai.peft4j.api.engine.Engines;
+import ai.peft4j.api.full.ModelFactory;
+import ai.peft4j.api.method.PeftConfig;
+import ai.peft4j.api.method.PeftMethod;
+import ai.peft4j.api.method.PeftMethods;
+import ai.peft4j.api.model.DecoderConfig;
+import ai.peft4j.api.model.LinearSite;
+import ai.peft4j.api.peft.PeftModel;
+import ai.peft4j.api.train.LearningRateSchedule;
+import ai.peft4j.api.train.StepMetrics;
+import ai.peft4j.api.train.Trainer;
+import ai.peft4j.api.train.TrainingConfig;
+import ai.peft4j.api.train.TrainingListener;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+/**
+ * Training benchmarks on random weights of a preset shape, through the real {@link Trainer}.
+ *
+ * <ul>
+ *   <li>{@code train --preset gpt2-small|tiny --method lora|prompt-tuning|full [--batch 4] [--seq 256]
+ *       [--steps 6] [--warmup 2] [--threads 2] [--config JSON] [--no-roofline]}: median step time,
+ *       tokens/s, peak RSS, achieved GFLOP/s and its share of the GEMM peak measured in the same run.
+ *       The method is found by name ({@link PeftMethods#byName}), so any installed plugin works.
+ *   <li>{@code roofline [--preset ...] [--batch 4] [--seq 256] [--threads 2]}: fp32 matmul GFLOP/s of
+ *       the preset's GEMM shapes with DJL/libtorch.
+ *   <li>{@code memory [--preset tiny] [--method full] [--steps 2000] [--probe 200]}: RSS after
+ *       {@code probe} and after {@code steps} steps (native memory must stay flat).
+ * </ul>
+ *
+ * <p>FLOP model (per token, forward): {@code 2·Σ(in·out)} over the linear sites, {@code 2·H·V} for
+ * the head, {@code 4·S·H} per layer for attention (the full masked S×S product, as computed).
+ * Training counts the forward, the input-gradient backward (the same again) and, for {@code full}
+ * only, the weight gradients (the linear part once more); attention backward counts twice its
+ * forward. Adapter FLOPs (LoRA's rank-r products) are left out: they are under 1%.
+ *
+ * <pre>{@code
+ * TrainBench.main(new String[] {"train", "--preset", "tiny", "--method", "full"});
+ * }</pre>
+ */
+public final class TrainBench {
+    private TrainBench() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0) {
+            System.err.println("usage: TrainBench train|roofline|memory [--preset gpt2-small|tiny] [--method lora|prompt-tuning|full] "
+                    + "[--batch 4] [--seq 256] [--steps N] [--warmup N] [--threads 2] [--config JSON] [--probe N] [--no-roofline]");
+            System.exit(2);
+        }
+        Map<String, String> o = options(args);
+        String cmd = args[0];
+        switch (cmd) {
+            case "train":
+                train(o);
+                break;
+            case "roofline":
+                roofline(o, true);
+                break;
+            case "memory":
+                memory(o);
+                break;
+            default:
+                throw new Peft4jException("unknown bench '" + cmd + "'; use train, roofline or memory");
+        }
+    }
+
+    private static Map<String, String> options(String[] args) {
+        Map<String, String> o = new LinkedHashMap<>();
+        for (int i = 1; i < args.length; i++) {
+            if (!args[i].startsWith("--")) {
+                throw new Peft4jException("unexpected argument '" + args[i] + "'");
+            }
+            String k = args[i].substring(2);
+            if (k.startsWith("no-")) {
+                o.put(k, "true");
+            } else if (i + 1 < args.length) {
+                o.put(k, args[++i]);
+            } else {
+                throw new Peft4jException("--" + k + " needs a value");
+            }
+        }
+        return o;
+    }
+
+    private static int intOpt(Map<String, String> o, String k, int def) {
+        return o.containsKey(k) ? Integer.parseInt(o.get(k)) : def;
+    }
+
+    /** The preset's config.json; positions cover the sequence (plus room for a soft prompt). */
+    static JsonObject preset(String name, int seq) {
+        switch (name) {
+            case "gpt2-small":
+                return ModelFactory.gpt2SmallConfig();
+            case "tiny":
+                return ModelFactory.gpt2Config(1250, Math.max(128, seq + 32), 64, 2, 4);
+            default:
+                throw new Peft4jException("unknown preset '" + name + "'; use gpt2-small or tiny");
+        }
+    }
+
+    /** A default method config for the bench (the issue's: LoRA r=8 on c_attn; 20 virtual tokens). */
+    static JsonObject methodConfig(String method, Map<String, String> o) {
+        if (o.containsKey("config")) {
+            return JsonParser.parseString(o.get("config")).getAsJsonObject();
+        }
+        switch (method) {
+            case "lora":
+                return JsonParser.parseString("{\"r\": 8, \"lora_alpha\": 16, \"lora_dropout\": 0.0, \"target_modules\": [\"c_attn\"]}")
+                        .getAsJsonObject();
+            case "prompt-tuning":
+                return JsonParser.parseString("{\"num_virtual_tokens\": 20, \"prompt_tuning_init\": \"RANDOM\"}").getAsJsonObject();
+            default:
+                return new JsonObject();
+        }
+    }
+
+    private static final class Setup implements AutoCloseable {
+        final Path dir;
+        final PeftModel model;
+        final DecoderConfig cfg;
+
+        Setup(String preset, String method, int seq, int threads, Map<String, String> o) throws IOException {
+            this.dir = Files.createTempDirectory("peft4j-bench-");
+            long t0 = System.nanoTime();
+            ModelFactory.writeRandom(dir, preset(preset, seq), 1);
+            System.out.printf(Locale.ROOT, "model: %s random weights written in %.1f s%n", preset, (System.nanoTime() - t0) / 1e9);
+            Engine engine = Engines.byName("pytorch");
+            this.model = PeftModel.open(dir, engine, new EngineOptions("cpu", threads));
+            this.cfg = model.runtime().config();
+            PeftMethod m = PeftMethods.byName(method);
+            PeftConfig pc = m.parseConfig(methodConfig(method, o), "bench");
+            model.setSeed(1).addAdapter("bench", pc);
+            System.out.println("method: " + m.name() + " " + pc.toJson() + " -> " + model.trainableParameters());
+        }
+
+        @Override
+        public void close() {
+            model.close();
+            try (Stream<Path> s = Files.walk(dir)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException ignored) {
+                // temp files only
+            }
+        }
+    }
+
+    static List<TokenizedExample> randomData(int n, int seq, int vocab, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        List<TokenizedExample> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int[] ids = new int[seq];
+            for (int j = 0; j < seq; j++) {
+                ids[j] = r.nextInt(vocab - 1);
+            }
+            out.add(TokenizedExample.ofSequence(ids));
+        }
+        return out;
+    }
+
+    /** Training FLOPs of one step (see the class comment). */
+    static double trainFlops(DecoderConfig c, List<LinearSite> sites, int batch, int seqWithPrefix, boolean full) {
+        double linear = 0;
+        for (LinearSite s : sites) {
+            linear += 2.0 * s.inFeatures() * s.outFeatures();
+        }
+        linear += 2.0 * c.hiddenSize() * c.vocabSize();
+        double attn = 4.0 * seqWithPrefix * c.hiddenSize() * c.numLayers();
+        double perToken = (full ? 3 : 2) * linear + 3 * attn;
+        return perToken * batch * seqWithPrefix;
+    }
+
+    private static void train(Map<String, String> o) throws Exception {
+        String preset = o.getOrDefault("preset", "tiny");
+        String method = o.getOrDefault("method", "lora");
+        int batch = intOpt(o, "batch", 4);
+        int seq = intOpt(o, "seq", 256);
+        int threads = intOpt(o, "threads", 2);
+        int warmup = intOpt(o, "warmup", 2);
+        int steps = intOpt(o, "steps", preset.equals("tiny") ? 30 : 6);
+        System.out.printf(Locale.ROOT, "bench train: preset %s, method %s, batch %d x seq %d, %d threads, %d warm-up + %d timed steps%n",
+                preset, method, batch, seq, threads, warmup, steps);
+        double peak = o.containsKey("no-roofline") ? Double.NaN : roofline(o, false);
+        try (Setup s = new Setup(preset, method, seq, threads, o)) {
+            int prefix = s.model.hooks().prefixLength();
+            List<TokenizedExample> data = randomData(batch * (warmup + steps), seq, s.cfg.vocabSize(), 7);
+            TrainingConfig tc = TrainingConfig.builder().optOptimizer("adamw").optLearningRate(1e-4)
+                    .optSchedule(LearningRateSchedule.Type.CONSTANT).optBatchSize(batch).optMaxSteps(warmup + steps).optShuffle(false)
+                    .optBucketWindowBatches(1).optSaveFinal(false).build();
+            List<Double> secs = new ArrayList<>();
+            Trainer t = new Trainer(s.model, tc);
+            t.addListener(new TrainingListener() {
+                @Override
+                public void onStepEnd(StepMetrics m) {
+                    System.out.printf(Locale.ROOT, "  step %d/%d loss %.4f %.3f s %.0f tok/s rss %d MiB%n", m.step(), m.totalSteps(), m.loss(),
+                            m.stepSeconds(), m.tokensPerSecond(), rssKiB("VmRSS") / 1024);
+                    if (m.step() > warmup) {
+                        secs.add(m.stepSeconds());
+                    }
+                }
+            });
+            t.train(data, null);
+            double median = median(secs);
+            double flops = trainFlops(s.cfg, s.model.runtime().architecture().linearSites(s.cfg), batch, seq + prefix,
+                    method.equals("full"));
+            double gflops = flops / median / 1e9;
+            System.out.printf(Locale.ROOT, "result: %s %s batch %d seq %d: median step %.3f s, %.1f tokens/s, %.1f GFLOP/step, %.1f GFLOP/s",
+                    preset, method, batch, seq, median, batch * seq / median, flops / 1e9, gflops);
+            if (!Double.isNaN(peak)) {
+                System.out.printf(Locale.ROOT, " = %.0f%% of the %.1f GFLOP/s GEMM peak", 100 * gflops / peak, peak);
+            }
+            System.out.printf(Locale.ROOT, ", peak RSS %d MiB%n", rssKiB("VmHWM") / 1024);
+        }
+    }
+
+    /** Measures fp32 GEMM GFLOP/s for the preset's shapes; returns the FLOP-weighted aggregate. */
+    static double roofline(Map<String, String> o, boolean print) {
+        String preset = o.getOrDefault("preset", "gpt2-small");
+        int batch = intOpt(o, "batch", 4);
+        int seq = intOpt(o, "seq", 256);
+        int threads = intOpt(o, "threads", 2);
+        DecoderConfig c = DecoderConfig.parse(preset(preset, seq).toString(), preset);
+        Engines.byName("pytorch"); // sets offline mode
+        ai.djl.engine.Engine.getEngine("PyTorch"); // loads libtorch from the classpath jar
+        ai.djl.pytorch.jni.JniUtils.setNumThreads(threads);
+        int m = batch * seq;
+        int h = c.hiddenSize();
+        int[][] shapes = {{m, h, 3 * h}, {m, h, h}, {m, h, c.intermediateSize()}, {m, c.intermediateSize(), h}, {m, h, c.vocabSize()}};
+        double totalFlops = 0;
+        double totalSecs = 0;
+        try (NDManager nm = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
+            for (int[] s : shapes) {
+                try (NDManager sub = nm.newSubManager()) {
+                    NDArray a = sub.randomNormal(new Shape(s[0], s[1]));
+                    NDArray b = sub.randomNormal(new Shape(s[1], s[2]));
+                    double flops = 2.0 * s[0] * s[1] * s[2];
+                    int reps = (int) Math.max(3, Math.min(20, 2e10 / flops));
+                    List<Double> t = new ArrayList<>();
+                    for (int i = 0; i < reps + 1; i++) {
+                        try (NDManager step = sub.newSubManager()) {
+                            long t0 = System.nanoTime();
+                            NDArray r = a.matMul(b);
+                            r.attach(step);
+                            double dt = (System.nanoTime() - t0) / 1e9;
+                            if (i > 0) {
+                                t.add(dt);
+                            }
+                        }
+                    }
+                    double med = median(t);
+                    totalFlops += flops;
+                    totalSecs += med;
+                    if (print) {
+                        System.out.printf(Locale.ROOT, "  [%d x %d] . [%d x %d]: %.2f ms, %.1f GFLOP/s%n", s[0], s[1], s[1], s[2], med * 1e3,
+                                flops / med / 1e9);
+                    }
+                }
+            }
+        }
+        double peak = totalFlops / totalSecs / 1e9;
+        System.out.printf(Locale.ROOT, "roofline: %s GEMM mix at %d threads (M = %d tokens): %.1f GFLOP/s fp32%n", preset, threads, m, peak);
+        return peak;
+    }
+
+    private static void memory(Map<String, String> o) throws Exception {
+        String preset = o.getOrDefault("preset", "tiny");
+        String method = o.getOrDefault("method", "full");
+        int batch = intOpt(o, "batch", 2);
+        int seq = intOpt(o, "seq", 32);
+        int steps = intOpt(o, "steps", 2000);
+        int probe = intOpt(o, "probe", 200);
+        int threads = intOpt(o, "threads", 2);
+        try (Setup s = new Setup(preset, method, seq, threads, o)) {
+            List<TokenizedExample> data = randomData(64, seq, s.cfg.vocabSize(), 3);
+            TrainingConfig tc = TrainingConfig.builder().optOptimizer("adamw").optLearningRate(1e-4).optBatchSize(batch)
+                    .optMaxSteps(steps).optSaveFinal(false).build();
+            long[] rss = new long[2];
+            long[] heap = new long[2];
+            Trainer t = new Trainer(s.model, tc);
+            t.addListener(new TrainingListener() {
+                @Override
+                public void onStepEnd(StepMetrics m) {
+                    if (m.step() == probe || m.step() == steps) {
+                        System.gc();
+                        int i = m.step() == probe ? 0 : 1;
+                        rss[i] = rssKiB("VmRSS");
+                        Runtime rt = Runtime.getRuntime();
+                        heap[i] = (rt.totalMemory() - rt.freeMemory()) / 1024;
+                        System.out.printf(Locale.ROOT, "  after %d steps: RSS %d KiB (Java heap used %d KiB), loss %.4f%n", m.step(), rss[i],
+                                heap[i], m.loss());
+                    }
+                }
+            });
+            long t0 = System.nanoTime();
+            t.train(data, null);
+            System.out.printf(Locale.ROOT, "result: memory %s %s: RSS after %d steps %d KiB, after %d steps %d KiB (%+.1f%%), %.1f ms/step, peak RSS %d MiB%n",
+                    preset, method, probe, rss[0], steps, rss[1], 100.0 * (rss[1] - rss[0]) / rss[0], (System.nanoTime() - t0) / 1e6 / steps,
+                    rssKiB("VmHWM") / 1024);
+        }
+    }
+
+    static double median(List<Double> v) {
+        double[] a = v.stream().mapToDouble(Double::doubleValue).toArray();
+        Arrays.sort(a);
+        return a.length == 0 ? Double.NaN : a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+    }
+
+    /** A /proc/self/status field in KiB (VmRSS, VmHWM); -1 where unavailable. */
+    static long rssKiB(String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith(field + ":")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // not Linux
+        }
+        return -1;
+    }
+}

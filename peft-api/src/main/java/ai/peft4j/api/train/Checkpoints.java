@@ -1,0 +1,97 @@
+package ai.peft4j.api.train;
+
+import ai.peft4j.api.Peft4jException;
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The {@code checkpoint-<step>} directories of a run's output directory. Each holds the adapter
+ * files (a PEFT adapter, or a whole model for full fine-tuning), {@code optimizer.safetensors} and
+ * {@code trainer_state.json}; it is written into a temporary sibling and renamed into place, so a
+ * directory with this name is always complete.
+ *
+ * <pre>{@code
+ * Optional<Path> latest = Checkpoints.latest(Path.of("out"));   // for --resume
+ * }</pre>
+ */
+public final class Checkpoints {
+    /** The trainer state file inside a checkpoint. */
+    public static final String STATE = "trainer_state.json";
+    /** The optimizer state file inside a checkpoint. */
+    public static final String OPTIMIZER = "optimizer.safetensors";
+
+    private static final Pattern NAME = Pattern.compile("checkpoint-(\\d+)");
+
+    private Checkpoints() {}
+
+    public static Path dir(Path outputDir, long step) {
+        return outputDir.resolve("checkpoint-" + step);
+    }
+
+    /** The step of a checkpoint directory name, or -1. */
+    public static long stepOf(Path dir) {
+        Matcher m = NAME.matcher(dir.getFileName().toString());
+        return m.matches() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    /** Every complete checkpoint in the output directory, oldest step first. */
+    public static List<Path> list(Path outputDir) {
+        List<Path> out = new ArrayList<>();
+        if (!Files.isDirectory(outputDir)) {
+            return out;
+        }
+        try (Stream<Path> s = Files.list(outputDir)) {
+            s.filter(p -> stepOf(p) >= 0 && Files.isRegularFile(p.resolve(STATE))).forEach(out::add);
+        } catch (IOException e) {
+            throw new Peft4jException(outputDir + ": cannot list checkpoints: " + e.getMessage(), e);
+        }
+        out.sort(Comparator.comparingLong(Checkpoints::stepOf));
+        return out;
+    }
+
+    /** The newest complete checkpoint, if any. */
+    public static Optional<Path> latest(Path outputDir) {
+        List<Path> all = list(outputDir);
+        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
+    }
+
+    /** Deletes the oldest checkpoints with step <= {@code upToStep} beyond the newest {@code keep}. */
+    static void prune(Path outputDir, int keep, long upToStep) {
+        List<Path> all = new ArrayList<>(list(outputDir));
+        all.removeIf(p -> stepOf(p) > upToStep);
+        for (int i = 0; i < all.size() - keep; i++) {
+            deleteTree(all.get(i));
+        }
+    }
+
+    static void deleteTree(Path dir) {
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.delete(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                    Files.delete(d);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            throw new Peft4jException(dir + ": cannot delete old checkpoint: " + e.getMessage(), e);
+        }
+    }
+}

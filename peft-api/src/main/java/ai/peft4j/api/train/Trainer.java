@@ -1,0 +1,552 @@
+package ai.peft4j.api.train;
+
+import ai.peft4j.api.Peft4jException;
+import ai.peft4j.api.data.LengthBucketBatcher;
+import ai.peft4j.api.data.TokenizedExample;
+import ai.peft4j.api.engine.Capability;
+import ai.peft4j.api.engine.DecoderRuntime;
+import ai.peft4j.api.engine.Engines;
+import ai.peft4j.api.engine.LossResult;
+import ai.peft4j.api.engine.ParameterStore;
+import ai.peft4j.api.engine.TrainBatch;
+import ai.peft4j.api.io.AtomicFiles;
+import ai.peft4j.api.io.HostTensor;
+import ai.peft4j.api.io.SafetensorsFile;
+import ai.peft4j.api.io.SafetensorsWriter;
+import ai.peft4j.api.method.Adapter;
+import ai.peft4j.api.model.DecoderConfig;
+import ai.peft4j.api.model.HookSet;
+import ai.peft4j.api.peft.AdapterFiles;
+import ai.peft4j.api.peft.PeftModel;
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains the trainable parameters of one adapter of a {@link PeftModel}, for any method plugin,
+ * on any engine with {@link Capability#TRAIN}. It uses only {@link DecoderRuntime#lossAndGradients}
+ * and the {@link ParameterStore}, so it is engine-agnostic; the optimizer runs on the host (see
+ * {@link Optimizer}).
+ *
+ * <p>One update: for each of {@code gradientAccumulationSteps} micro-batches the engine returns
+ * the summed token loss and its gradients; the sums are added and divided by the total target
+ * token count (so the loss is the token-weighted mean over the whole update, as Hugging Face's
+ * causal-LM loss over one batch); NaN/Inf stops the run ({@link TrainingDivergedException});
+ * gradients are clipped to a global norm; the optimizer applies the scheduled learning rate and
+ * the new values are written back with {@link ParameterStore#update}. At an epoch's end a
+ * partial accumulation makes the last update.
+ *
+ * <p>Determinism: data order is a function of (seed, epoch) ({@link LengthBucketBatcher}), and
+ * the engine's random source is reseeded from (seed, step, micro-batch) before every micro-batch
+ * ({@link DecoderRuntime#setSeed}), so the RNG state is fully described by the step; a resumed
+ * run repeats an uninterrupted one.
+ *
+ * <p>Checkpoints ({@code checkpoint-<step>} in the output dir, see {@link Checkpoints}) hold the
+ * adapter ({@link PeftModel#saveAdapter}), the optimizer state and {@code trainer_state.json}
+ * (step, epoch, data position, seed, schedule, log history); they are written atomically and
+ * the newest {@code keepCheckpoints} are kept.
+ *
+ * <pre>{@code
+ * try (PeftModel model = PeftModel.open(modelDir, Engines.byName("pytorch"), EngineOptions.defaults())) {
+ *   model.addAdapter("default", PeftMethods.byName("lora").parseConfig(loraJson, "cli"));
+ *   EncodedExamples data = CausalLmEncoder.builder(tokenizer).eosTokenId(eos).maxLength(256).build()
+ *       .encode(Examples.read(Path.of("train.jsonl"), "{text} 한줄 요약:", " {summary}"));
+ *   Trainer trainer = new Trainer(model, TrainingConfig.builder().optLearningRate(2e-4).optEpochs(3)
+ *       .optOutputDir(out).optCheckpointEverySteps(100).build());
+ *   trainer.addListener(new TrainingListener() {
+ *     public void onStepEnd(StepMetrics m) { System.out.println(m.step() + " " + m.loss()); }
+ *   });
+ *   Optional<Path> last = Checkpoints.latest(out);
+ *   TrainingResult r = last.isPresent() ? trainer.resume(last.get(), data.examples(), null)
+ *                                       : trainer.train(data.examples(), null);
+ * }
+ * }</pre>
+ */
+public final class Trainer {
+    private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+    private static final String STATE_FORMAT = "peft4j-trainer-state/1";
+    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeSpecialFloatingPointValues()
+            .create();
+
+    private final PeftModel model;
+    private final TrainingConfig config;
+    private final DecoderRuntime runtime;
+    private final String adapterName;
+    private final Adapter adapter;
+    private final List<String> keys;
+    private final List<TrainingListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile boolean stopRequested;
+
+    /**
+     * A trainer for the adapter named in the config, or the single active adapter.
+     *
+     * @throws Peft4jException if the engine cannot train (naming the engines that can), or the
+     *     adapter has nothing trainable
+     */
+    public Trainer(PeftModel model, TrainingConfig config) {
+        this.model = model;
+        this.config = config;
+        this.runtime = model.runtime();
+        Engines.requireCapability(runtime.engine(), Capability.TRAIN);
+        if (config.adapterName() != null) {
+            this.adapterName = config.adapterName();
+        } else if (model.activeAdapters().size() == 1) {
+            this.adapterName = model.activeAdapters().get(0);
+        } else {
+            throw new Peft4jException("train one adapter: " + (model.activeAdapters().isEmpty() ? "no adapter is active; add one first"
+                    : "active adapters are " + model.activeAdapters() + "; name one in the training config"));
+        }
+        this.adapter = model.adapter(adapterName);
+        if (!model.activeAdapters().contains(adapterName)) {
+            throw new Peft4jException("adapter '" + adapterName + "' is not active; activate it before training");
+        }
+        if (model.mergedAdapters().contains(adapterName)) {
+            throw new Peft4jException("adapter '" + adapterName + "' is merged; unmerge it before training");
+        }
+        Set<String> trainable = runtime.parameters().trainableKeys();
+        List<String> k = new ArrayList<>();
+        for (String storeKey : adapter.stateKeys().values()) {
+            if (trainable.contains(storeKey) && !k.contains(storeKey)) {
+                k.add(storeKey);
+            }
+        }
+        k.sort(Comparator.naturalOrder());
+        if (k.isEmpty()) {
+            throw new Peft4jException("adapter '" + adapterName + "' has no trainable parameters");
+        }
+        this.keys = List.copyOf(k);
+    }
+
+    public Trainer addListener(TrainingListener listener) {
+        listeners.add(listener);
+        return this;
+    }
+
+    /** Asks the run to stop after the current update (no final save); it can be resumed from a checkpoint. */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    /** The parameter-store keys this trainer updates. */
+    public List<String> trainedKeys() {
+        return keys;
+    }
+
+    /** Trains from the adapter's current values. {@code eval} may be null or empty. */
+    public TrainingResult train(List<TokenizedExample> train, List<TokenizedExample> eval) {
+        Run run = new Run(train, eval);
+        return run.loop();
+    }
+
+    /**
+     * Continues the run saved in {@code checkpointDir} (restoring the adapter values, optimizer
+     * state, step and data position) with the same data; the result equals an uninterrupted run.
+     *
+     * @throws Peft4jException if the checkpoint belongs to a different adapter type, data set,
+     *     batch size, accumulation or seed
+     */
+    public TrainingResult resume(Path checkpointDir, List<TokenizedExample> train, List<TokenizedExample> eval) {
+        Run run = new Run(train, eval);
+        run.restore(checkpointDir);
+        return run.loop();
+    }
+
+    // ---- one run ---------------------------------------------------------------------------
+
+    private final class Run {
+        final LengthBucketBatcher batcher;
+        final List<TokenizedExample> eval;
+        final Optimizer optimizer = config.newOptimizer();
+        final Map<String, float[]> params = new LinkedHashMap<>();
+        final Map<String, long[]> shapes = new LinkedHashMap<>();
+        final long totalSteps;
+        final LearningRateSchedule schedule;
+        final JsonArray logHistory = new JsonArray();
+        long step;
+        int epoch;
+        int batchIndex;
+        long tokensSeen;
+        Path lastCheckpoint;
+        double lastEvalLoss = Double.NaN;
+        List<int[]> epochBatches;
+        int epochBatchesOf = -1;
+
+        Run(List<TokenizedExample> train, List<TokenizedExample> eval) {
+            this.batcher = new LengthBucketBatcher(train, config.batchSize(), config.shuffle(), config.seed(),
+                    config.bucketWindowBatches(), padId());
+            this.eval = eval == null ? List.of() : List.copyOf(eval);
+            int updatesPerEpoch = (batcher.batchesPerEpoch() + config.gradientAccumulationSteps() - 1)
+                    / config.gradientAccumulationSteps();
+            this.totalSteps = config.maxSteps() > 0 ? config.maxSteps() : (long) config.epochs() * updatesPerEpoch;
+            this.schedule = config.newSchedule(totalSteps);
+            ParameterStore store = runtime.parameters();
+            for (String k : keys) {
+                HostTensor t = store.get(k);
+                params.put(k, t.data().clone());
+                shapes.put(k, t.shape());
+            }
+        }
+
+        int padId() {
+            if (config.padTokenId() >= 0) {
+                return config.padTokenId();
+            }
+            DecoderConfig c = runtime.config();
+            return c.padTokenId() != null ? c.padTokenId() : c.eosTokenId() != null ? c.eosTokenId() : 0;
+        }
+
+        TrainingResult loop() {
+            long start = System.nanoTime();
+            long startStep = step;
+            long trainable = 0;
+            for (float[] p : params.values()) {
+                trainable += p.length;
+            }
+            TrainingPlan plan = new TrainingPlan(step, totalSteps, batcher.size(), batcher.batchesPerEpoch(), trainable);
+            LOG.info("training adapter '{}' ({} parameters) from step {} to {}: {}", adapterName, trainable, step, totalSteps, config);
+            listeners.forEach(l -> l.onTrainStart(plan));
+            List<Double> losses = new ArrayList<>();
+            HookSet hooks = model.hooks();
+            double stepSecondsSum = 0;
+            stopRequested = false;
+            runtime.setTraining(true);
+            try {
+                while (step < totalSteps && !stopRequested) {
+                    long t0 = System.nanoTime();
+                    if (batchIndex >= batcher.batchesPerEpoch()) {
+                        epoch++;
+                        batchIndex = 0;
+                    }
+                    int dataEpoch = epoch;
+                    double lossSum = 0;
+                    int targets = 0;
+                    int inputTokens = 0;
+                    Map<String, float[]> grads = null;
+                    for (int micro = 0; micro < config.gradientAccumulationSteps() && batchIndex < batcher.batchesPerEpoch(); micro++) {
+                        TrainBatch batch = batcher.collate(batches(epoch).get(batchIndex++));
+                        runtime.setSeed(mix(config.seed(), step, micro));
+                        LossResult r = runtime.lossAndGradients(batch, hooks, true);
+                        lossSum += r.lossSum();
+                        targets += r.tokens();
+                        inputTokens += realTokens(batch);
+                        grads = accumulate(grads, r.gradients());
+                    }
+                    long stepNo = step + 1;
+                    if (targets == 0) {
+                        throw new Peft4jException("step " + stepNo + ": the batch has no target tokens (every label is -100)");
+                    }
+                    double loss = lossSum / targets;
+                    if (!Double.isFinite(loss)) {
+                        throw diverged(stepNo, "the loss is " + loss);
+                    }
+                    float inv = (float) (1.0 / targets);
+                    for (float[] g : grads.values()) {
+                        for (int i = 0; i < g.length; i++) {
+                            g[i] *= inv;
+                        }
+                    }
+                    double norm = GradientClipping.clipGlobalNorm(grads.values(), config.maxGradNorm());
+                    if (!Double.isFinite(norm)) {
+                        throw diverged(stepNo, "the gradient norm is " + norm + " (loss " + loss + ")");
+                    }
+                    double lr = schedule.learningRate(step);
+                    optimizer.step(params, grads, lr);
+                    ParameterStore store = runtime.parameters();
+                    for (String k : keys) {
+                        store.update(k, new HostTensor(shapes.get(k), params.get(k).clone()));
+                    }
+                    step = stepNo;
+                    tokensSeen += inputTokens;
+                    losses.add(loss);
+                    double secs = (System.nanoTime() - t0) / 1e9;
+                    stepSecondsSum += secs;
+                    double eta = stepSecondsSum / (step - startStep) * (totalSteps - step);
+                    StepMetrics m = new StepMetrics(step, totalSteps, dataEpoch, loss, lr, norm, targets, inputTokens, secs,
+                            inputTokens / Math.max(secs, 1e-9), eta);
+                    JsonObject h = new JsonObject();
+                    h.addProperty("step", step);
+                    h.addProperty("epoch", dataEpoch);
+                    h.addProperty("loss", loss);
+                    h.addProperty("learning_rate", lr);
+                    h.addProperty("grad_norm", norm);
+                    logHistory.add(h);
+                    listeners.forEach(l -> l.onStepEnd(m));
+                    boolean last = step == totalSteps;
+                    if (!eval.isEmpty() && ((config.evalEverySteps() > 0 && step % config.evalEverySteps() == 0) || last)) {
+                        evaluate();
+                    }
+                    if (config.checkpointEverySteps() > 0 && step % config.checkpointEverySteps() == 0) {
+                        writeCheckpoint();
+                    }
+                }
+            } finally {
+                runtime.setTraining(false);
+            }
+            boolean completed = step >= totalSteps;
+            if (completed && config.saveFinal() && config.outputDir() != null) {
+                model.saveAdapter(adapterName, config.outputDir());
+                LOG.info("saved the trained adapter '{}' to {}", adapterName, config.outputDir());
+            }
+            TrainingResult result = new TrainingResult(step, completed, List.copyOf(losses), lastEvalLoss, lastCheckpoint,
+                    (System.nanoTime() - start) / 1e9);
+            listeners.forEach(l -> l.onTrainEnd(result));
+            return result;
+        }
+
+        List<int[]> batches(int e) {
+            if (epochBatchesOf != e) {
+                epochBatches = batcher.epochBatches(e);
+                epochBatchesOf = e;
+            }
+            return epochBatches;
+        }
+
+        Map<String, float[]> accumulate(Map<String, float[]> acc, Map<String, HostTensor> grads) {
+            Map<String, float[]> out = acc == null ? new LinkedHashMap<>() : acc;
+            for (String k : keys) {
+                HostTensor g = grads.get(k);
+                float[] prev = out.get(k);
+                if (prev == null) {
+                    out.put(k, g == null ? new float[params.get(k).length] : g.data().clone());
+                } else if (g != null) {
+                    float[] d = g.data();
+                    for (int i = 0; i < prev.length; i++) {
+                        prev[i] += d[i];
+                    }
+                }
+            }
+            return out;
+        }
+
+        TrainingDivergedException diverged(long stepNo, String what) {
+            String where = lastCheckpoint != null ? "the last good checkpoint is " + lastCheckpoint + " (resume from it)"
+                    : config.outputDir() != null && Checkpoints.latest(config.outputDir()).isPresent()
+                            ? "the last good checkpoint is " + Checkpoints.latest(config.outputDir()).get()
+                            : "no checkpoint was written yet";
+            Path good = lastCheckpoint != null ? lastCheckpoint
+                    : config.outputDir() != null ? Checkpoints.latest(config.outputDir()).orElse(null) : null;
+            return new TrainingDivergedException("training diverged at step " + stepNo + " (epoch " + epoch + "): " + what
+                    + "; the update was not applied and " + where + ". Lower the learning rate (now " + config.learningRate()
+                    + "), add warm-up, or clip gradients (max grad norm now " + config.maxGradNorm() + ")", stepNo, good);
+        }
+
+        void evaluate() {
+            long t0 = System.nanoTime();
+            runtime.setTraining(false);
+            HookSet hooks = model.hooks();
+            double sum = 0;
+            long tokens = 0;
+            try {
+                List<TokenizedExample> sorted = new ArrayList<>(eval);
+                sorted.sort(Comparator.comparingInt(TokenizedExample::length));
+                for (int s = 0; s < sorted.size(); s += config.evalBatchSize()) {
+                    TrainBatch b = LengthBucketBatcher.collate(sorted.subList(s, Math.min(sorted.size(), s + config.evalBatchSize())),
+                            padId());
+                    LossResult r = runtime.lossAndGradients(b, hooks, false);
+                    sum += r.lossSum();
+                    tokens += r.tokens();
+                }
+            } finally {
+                runtime.setTraining(true);
+            }
+            lastEvalLoss = tokens == 0 ? Double.NaN : sum / tokens;
+            JsonObject h = new JsonObject();
+            h.addProperty("step", step);
+            h.addProperty("eval_loss", lastEvalLoss);
+            logHistory.add(h);
+            EvalMetrics m = new EvalMetrics(step, lastEvalLoss, tokens, (System.nanoTime() - t0) / 1e9);
+            LOG.info("step {}: eval loss {}", step, lastEvalLoss);
+            listeners.forEach(l -> l.onEval(m));
+        }
+
+        // ---- checkpoints ---------------------------------------------------------------------
+
+        void writeCheckpoint() {
+            Path out = config.outputDir();
+            Path dir = Checkpoints.dir(out, step);
+            AtomicFiles.replaceDirectory(dir, tmp -> {
+                model.saveAdapter(adapterName, tmp);
+                Map<String, HostTensor> opt = new LinkedHashMap<>();
+                optimizer.state().forEach((k, v) -> opt.put(k, new HostTensor(shapes.get(k.substring(k.indexOf('/') + 1)), v)));
+                SafetensorsWriter.write(tmp.resolve(Checkpoints.OPTIMIZER), opt,
+                        Map.of("optimizer", optimizer.name(), "steps", Long.toString(optimizer.steps())));
+                Files.writeString(tmp.resolve(Checkpoints.STATE), GSON.toJson(state()) + "\n", StandardCharsets.UTF_8);
+            });
+            lastCheckpoint = dir;
+            Checkpoints.prune(out, config.keepCheckpoints(), step);
+            LOG.info("step {}: checkpoint {}", step, dir);
+            listeners.forEach(l -> l.onCheckpoint(step, dir));
+        }
+
+        JsonObject state() {
+            JsonObject s = new JsonObject();
+            s.addProperty("format", STATE_FORMAT);
+            s.addProperty("global_step", step);
+            s.addProperty("total_steps", totalSteps);
+            s.addProperty("epoch", epoch);
+            s.addProperty("batch_in_epoch", batchIndex);
+            s.addProperty("batches_per_epoch", batcher.batchesPerEpoch());
+            s.addProperty("tokens_seen", tokensSeen);
+            s.addProperty("adapter_name", adapterName);
+            s.addProperty("peft_type", adapter.config().peftType());
+            s.addProperty("batch_size", config.batchSize());
+            s.addProperty("gradient_accumulation_steps", config.gradientAccumulationSteps());
+            s.addProperty("shuffle", config.shuffle());
+            s.addProperty("bucket_window_batches", config.bucketWindowBatches());
+            JsonObject data = new JsonObject();
+            data.addProperty("train_examples", batcher.size());
+            data.addProperty("fingerprint", Long.toHexString(batcher.fingerprint()));
+            s.add("data", data);
+            JsonObject rng = new JsonObject();
+            rng.addProperty("seed", config.seed());
+            rng.addProperty("data_order", "per epoch: SplittableRandom(seed, epoch) shuffle + length buckets");
+            rng.addProperty("engine", "reseeded before every micro-batch from (seed, step, micro-batch)");
+            s.add("rng", rng);
+            JsonObject sched = new JsonObject();
+            sched.addProperty("type", schedule.type().name().toLowerCase(java.util.Locale.ROOT));
+            sched.addProperty("learning_rate", schedule.baseLearningRate());
+            sched.addProperty("warmup_steps", schedule.warmupSteps());
+            sched.addProperty("total_steps", schedule.totalSteps());
+            sched.addProperty("next_learning_rate", step < totalSteps ? schedule.learningRate(step) : 0.0);
+            s.add("schedule", sched);
+            JsonObject opt = new JsonObject();
+            opt.addProperty("name", optimizer.name());
+            opt.addProperty("steps", optimizer.steps());
+            opt.addProperty("config", config.toString());
+            s.add("optimizer", opt);
+            if (!Double.isNaN(lastEvalLoss)) {
+                s.addProperty("last_eval_loss", lastEvalLoss);
+            }
+            s.add("log_history", logHistory);
+            return s;
+        }
+
+        void restore(Path dir) {
+            Path stateFile = dir.resolve(Checkpoints.STATE);
+            JsonObject s;
+            try {
+                s = JsonParser.parseString(Files.readString(stateFile, StandardCharsets.UTF_8)).getAsJsonObject();
+            } catch (IOException | RuntimeException e) {
+                throw new Peft4jException(stateFile + ": cannot read the trainer state (is " + dir + " a checkpoint-<step> directory?): "
+                        + e.getMessage(), e);
+            }
+            if (!STATE_FORMAT.equals(s.has("format") ? s.get("format").getAsString() : null)) {
+                throw new Peft4jException(stateFile + ": unknown trainer state format; expected " + STATE_FORMAT);
+            }
+            same(stateFile, "peft_type", s.get("peft_type").getAsString(), adapter.config().peftType());
+            same(stateFile, "batch_size", s.get("batch_size").getAsInt(), config.batchSize());
+            same(stateFile, "gradient_accumulation_steps", s.get("gradient_accumulation_steps").getAsInt(),
+                    config.gradientAccumulationSteps());
+            same(stateFile, "shuffle", s.get("shuffle").getAsBoolean(), config.shuffle());
+            same(stateFile, "bucket_window_batches", s.get("bucket_window_batches").getAsInt(), config.bucketWindowBatches());
+            same(stateFile, "seed", s.getAsJsonObject("rng").get("seed").getAsLong(), config.seed());
+            JsonObject data = s.getAsJsonObject("data");
+            same(stateFile, "training examples", data.get("train_examples").getAsInt(), batcher.size());
+            same(stateFile, "data fingerprint", data.get("fingerprint").getAsString(), Long.toHexString(batcher.fingerprint()));
+            String optName = s.getAsJsonObject("optimizer").get("name").getAsString();
+            same(stateFile, "optimizer", optName, optimizer.name());
+            long savedTotal = s.get("total_steps").getAsLong();
+            if (savedTotal != totalSteps) {
+                LOG.warn("{}: the run was planned for {} steps, now {}; the schedule follows the new total", stateFile, savedTotal,
+                        totalSteps);
+            }
+            restoreParameters(dir);
+            restoreOptimizer(dir.resolve(Checkpoints.OPTIMIZER), s.getAsJsonObject("optimizer").get("steps").getAsLong());
+            step = s.get("global_step").getAsLong();
+            epoch = s.get("epoch").getAsInt();
+            batchIndex = s.get("batch_in_epoch").getAsInt();
+            tokensSeen = s.get("tokens_seen").getAsLong();
+            if (s.has("last_eval_loss")) {
+                lastEvalLoss = s.get("last_eval_loss").getAsDouble();
+            }
+            s.getAsJsonArray("log_history").forEach(logHistory::add);
+            lastCheckpoint = dir;
+            LOG.info("resumed from {} at step {} (epoch {}, batch {})", dir, step, epoch, batchIndex);
+        }
+
+        void restoreParameters(Path dir) {
+            Path file = Files.isRegularFile(dir.resolve(AdapterFiles.WEIGHTS)) ? dir.resolve(AdapterFiles.WEIGHTS)
+                    : dir.resolve("model.safetensors");
+            ParameterStore store = runtime.parameters();
+            try (SafetensorsFile f = SafetensorsFile.open(file)) {
+                for (Map.Entry<String, String> e : adapter.stateKeys().entrySet()) {
+                    String stored = f.contains(e.getKey()) ? e.getKey() : withAdapterName(e.getKey());
+                    if (!f.contains(stored)) {
+                        throw new Peft4jException(file + ": missing tensor '" + e.getKey() + "'");
+                    }
+                    HostTensor t = f.readHost(stored);
+                    store.update(e.getValue(), t);
+                    if (params.containsKey(e.getValue())) {
+                        float[] p = params.get(e.getValue());
+                        if (p.length != t.data().length) {
+                            throw new Peft4jException(file + ": tensor '" + e.getKey() + "' has the wrong size");
+                        }
+                        System.arraycopy(t.data(), 0, p, 0, p.length);
+                    }
+                }
+            }
+        }
+
+        String withAdapterName(String key) {
+            int dot = key.lastIndexOf('.');
+            return dot < 0 ? key : key.substring(0, dot) + "." + adapterName + key.substring(dot);
+        }
+
+        void restoreOptimizer(Path file, long steps) {
+            Map<String, float[]> st = new LinkedHashMap<>();
+            try (SafetensorsFile f = SafetensorsFile.open(file)) {
+                for (String k : f.tensors().keySet()) {
+                    st.put(k, f.readHost(k).data());
+                }
+            }
+            optimizer.loadState(st, steps);
+        }
+
+        private void same(Path file, String what, Object saved, Object now) {
+            if (!saved.equals(now)) {
+                throw new Peft4jException(file + ": cannot resume: the checkpoint has " + what + " " + saved + " but this run has " + now
+                        + "; resume with the same data and settings");
+            }
+        }
+    }
+
+    /** The number of attended (unpadded) tokens. */
+    static int realTokens(TrainBatch b) {
+        int n = 0;
+        if (b.attentionMask() == null) {
+            for (int[] r : b.inputIds()) {
+                n += r.length;
+            }
+            return n;
+        }
+        for (int[] r : b.attentionMask()) {
+            for (int m : r) {
+                n += m;
+            }
+        }
+        return n;
+    }
+
+    /** A well-mixed 64-bit seed for (seed, step, micro-batch) (SplitMix64 finaliser). */
+    static long mix(long seed, long step, int micro) {
+        long z = seed + 0x9E3779B97F4A7C15L * (step * 1024 + micro + 1);
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+}
