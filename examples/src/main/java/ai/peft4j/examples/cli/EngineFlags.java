@@ -35,7 +35,7 @@ public final class EngineFlags {
     @Option(names = "--threads", paramLabel = "N", description = "Intra-op threads; 0 (default) leaves the engine's choice.")
     Integer threads;
 
-    @Option(names = "--config", paramLabel = "FILE",
+    @Option(names = "--settings", paramLabel = "FILE",
             description = "Settings file (.properties or .json with engine, device, threads). Also -Dpeft4j.config=FILE.")
     Path config;
 

@@ -36,6 +36,7 @@ import picocli.CommandLine.Spec;
             ScoreCommand.class,
             InfoCommand.class,
             MergeCommand.class,
+            TrainCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Peft4jCli implements Callable<Integer> {

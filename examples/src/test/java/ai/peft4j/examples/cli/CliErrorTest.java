@@ -97,7 +97,7 @@ class CliErrorTest {
     @Test
     void engineFromASettingsFile() throws IOException {
         Path settings = Files.writeString(tmp.resolve("peft4j.properties"), "engine=from-file\n");
-        assertBadInput("unknown engine 'from-file'", "generate", "--model", gpt2(), "--input-ids", "1", "--config", settings.toString());
+        assertBadInput("unknown engine 'from-file'", "generate", "--model", gpt2(), "--input-ids", "1", "--settings", settings.toString());
     }
 
     @Test

@@ -67,12 +67,18 @@ public final class CausalLmEncoder {
                 if (truncation == Truncation.ERROR) {
                     throw new Peft4jException(what + "; shorten it, raise the max length, or truncate the prompt from the left");
                 }
+                // Name the first few examples; the summary below counts them all.
+                boolean detail = truncated + skipped < 3;
                 if (room < 1) {
-                    LOG.warn("{}; the completion alone does not fit, so the example is skipped", what);
+                    if (detail) {
+                        LOG.warn("{}; the completion alone does not fit, so the example is skipped", what);
+                    }
                     skipped++;
                     continue;
                 }
-                LOG.warn("{}; the prompt is cut from the left to {} tokens", what, room);
+                if (detail) {
+                    LOG.warn("{}; the prompt is cut from the left to {} tokens", what, room);
+                }
                 prompt = Arrays.copyOfRange(prompt, prompt.length - room, prompt.length);
                 truncated++;
             }

@@ -1,0 +1,2 @@
+/** Fine-tuning runs shared by the {@code train} command and the demo. */
+package ai.peft4j.examples.train;
