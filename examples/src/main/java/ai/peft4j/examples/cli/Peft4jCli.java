@@ -37,6 +37,10 @@ import picocli.CommandLine.Spec;
             InfoCommand.class,
             MergeCommand.class,
             TrainCommand.class,
+            PretrainCommand.class,
+            SummarizeCommand.class,
+            RougeCommand.class,
+            DemoCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Peft4jCli implements Callable<Integer> {
