@@ -262,7 +262,8 @@ public final class Trainer {
                     }
                     double norm = GradientClipping.clipGlobalNorm(grads.values(), config.maxGradNorm());
                     if (!Double.isFinite(norm)) {
-                        throw diverged(stepNo, "the gradient norm is " + norm + " (loss " + loss + ")");
+                        throw diverged(stepNo, "the gradient norm is " + norm + " (loss " + loss + "; non-finite gradients in "
+                                + nonFinite(grads) + ")");
                     }
                     double lr = schedule.learningRate(step);
                     optimizer.step(params, grads, lr);
@@ -526,6 +527,20 @@ public final class Trainer {
     }
 
     /** The number of attended (unpadded) tokens. */
+    /** The parameters whose gradients hold NaN or Inf, for the divergence message. */
+    private static List<String> nonFinite(Map<String, float[]> grads) {
+        List<String> bad = new ArrayList<>();
+        for (Map.Entry<String, float[]> e : grads.entrySet()) {
+            for (float v : e.getValue()) {
+                if (!Float.isFinite(v)) {
+                    bad.add(e.getKey());
+                    break;
+                }
+            }
+        }
+        return bad.size() > 5 ? new ArrayList<>(bad.subList(0, 5)) : bad;
+    }
+
     static int realTokens(TrainBatch b) {
         int n = 0;
         if (b.attentionMask() == null) {
