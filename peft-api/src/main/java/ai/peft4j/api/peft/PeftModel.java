@@ -143,6 +143,9 @@ public final class PeftModel implements AutoCloseable {
             throw new Peft4jException("adapter '" + name + "' already exists; delete it first or choose another name");
         }
         JsonObject json = AdapterFiles.readConfig(dir);
+        // As PEFT's from_pretrained: the saved weights replace the initial ones, so no init work runs
+        // (a TEXT-initialised prompt would otherwise read a tokenizer from a path the file names).
+        json.addProperty("inference_mode", true);
         PeftMethod method = PeftMethods.forType(json.get("peft_type").getAsString());
         PeftConfig config = method.parseConfig(json, dir.resolve(AdapterFiles.CONFIG).toString());
         Path weights = AdapterFiles.weightsFile(dir);
