@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.slf4j.Logger;
@@ -603,16 +604,16 @@ public final class LoraConfig implements PeftConfig {
                 }
             }
             for (String p : layersPattern == null ? List.<String>of() : layersPattern) {
-                checkRegex("layers_pattern", p);
+                checkRegex("layers_pattern", p, LoraTargets::layerPattern);
             }
             for (Map.Entry<String, Integer> e : rankPattern.entrySet()) {
-                checkRegex("rank_pattern", e.getKey());
+                checkRegex("rank_pattern", e.getKey(), LoraTargets::keyPattern);
                 if (e.getValue() == null || e.getValue() <= 0) {
                     throw new Peft4jException("rank_pattern['" + e.getKey() + "'] must be a positive integer, got " + e.getValue());
                 }
             }
             for (Map.Entry<String, Double> e : alphaPattern.entrySet()) {
-                checkRegex("alpha_pattern", e.getKey());
+                checkRegex("alpha_pattern", e.getKey(), LoraTargets::keyPattern);
                 if (e.getValue() == null || !Double.isFinite(e.getValue())) {
                     throw new Peft4jException("alpha_pattern['" + e.getKey() + "'] must be a finite number, got " + e.getValue());
                 }
@@ -620,9 +621,11 @@ public final class LoraConfig implements PeftConfig {
             return new LoraConfig(this);
         }
 
-        private static void checkRegex(String what, String regex) {
+        /** Checks a regex alone and embedded as PEFT uses it: a valid regex ({@code \Q...}) can break its host. */
+        private static void checkRegex(String what, String regex, Function<String, Pattern> embedded) {
             try {
                 Pattern.compile(regex);
+                embedded.apply(regex);
             } catch (PatternSyntaxException e) {
                 throw new Peft4jException(what + " key '" + regex + "' is not a valid regular expression: " + e.getDescription());
             }

@@ -83,6 +83,8 @@ public final class LoraMethod implements PeftMethod {
                     AdapterContext.storeKey(adapterName, s.module() + ".lora_A"),
                     AdapterContext.storeKey(adapterName, s.module() + ".lora_B")));
         }
+        AdapterContext.checkFitsInHeap(parameterCount(layers), "LoRA adapter '" + adapterName + "' (r = " + resolved.r()
+                + (resolved.rankPattern().isEmpty() ? "" : ", rank_pattern " + resolved.rankPattern()) + ")");
         ParameterStore store = context.store();
         List<String> registered = new ArrayList<>();
         try {
@@ -101,6 +103,20 @@ public final class LoraMethod implements PeftMethod {
         return new LoraAdapter(adapterName, resolved, layers);
     }
 
+    /** A and B of every layer, or -1 if the count overflows a long. */
+    private static long parameterCount(List<LoraAdapter.Layer> layers) {
+        long n = 0;
+        try {
+            for (LoraAdapter.Layer l : layers) {
+                long dims = (long) l.site().inFeatures() + l.site().outFeatures();
+                n = Math.addExact(n, Math.multiplyExact((long) l.r(), dims));
+            }
+        } catch (ArithmeticException e) {
+            return -1;
+        }
+        return n;
+    }
+
     /** The model directory's name, which is what PEFT records when the model was loaded by path. */
     private static String baseModelName(AdapterContext context) {
         Path dir = context.modelDirectory();
@@ -116,8 +132,10 @@ public final class LoraMethod implements PeftMethod {
      * kaiming-uniform with a = √5, is U(±1/√fan_in).
      */
     static HostTensor[] initialWeights(LoraConfig.InitLoraWeights init, int r, int in, int out, RandomGenerator random) {
-        float[] a = new float[r * in];
-        float[] b = new float[out * r];
+        HostTensor ta = HostTensor.zeros(r, in);
+        HostTensor tb = HostTensor.zeros(out, r);
+        float[] a = ta.data();
+        float[] b = tb.data();
         switch (init) {
             case DEFAULT -> uniform(a, 1.0 / Math.sqrt(in), random);
             case GAUSSIAN -> {
@@ -131,7 +149,7 @@ public final class LoraMethod implements PeftMethod {
                 uniform(b, 1.0 / Math.sqrt(r), random);
             }
         }
-        return new HostTensor[] {new HostTensor(new long[] {r, in}, a), new HostTensor(new long[] {out, r}, b)};
+        return new HostTensor[] {ta, tb};
     }
 
     private static void uniform(float[] x, double bound, RandomGenerator random) {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
+import ai.peft4j.api.method.BoundedRegex;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -81,12 +82,24 @@ public final class LoraTargets {
             return m.lookingAt() ? Integer.valueOf(m.group(1)) : null;
         }
         for (String p : layersPattern) {
-            Matcher m = Pattern.compile(".*?\\." + p + "\\.(\\d+)\\.").matcher(module);
+            Matcher m = BoundedRegex.matcher(layerPattern(p), module);
             if (m.lookingAt()) {
-                return Integer.valueOf(m.group(1));
+                // the index is the last group: the pattern may hold groups of its own
+                String index = m.group(m.groupCount());
+                return index != null && index.matches("\\d{1,9}") ? Integer.valueOf(index) : null;
             }
         }
         return null;
+    }
+
+    /** PEFT's layer-index regex for one {@code layers_pattern} entry. */
+    static Pattern layerPattern(String layersPattern) {
+        return Pattern.compile(".*?\\." + layersPattern + "\\.(\\d+)\\.");
+    }
+
+    /** PEFT's {@code rank_pattern} / {@code alpha_pattern} key regex (see {@link #patternKey}). */
+    static Pattern keyPattern(String key) {
+        return Pattern.compile("(.*\\.)?(" + key + ")$");
     }
 
     /**
@@ -95,7 +108,7 @@ public final class LoraTargets {
      */
     static String patternKey(Collection<String> keys, String module) {
         for (String key : keys) {
-            if (Pattern.compile("(.*\\.)?(" + key + ")$").matcher(module).lookingAt()) {
+            if (BoundedRegex.matcher(keyPattern(key), module).lookingAt()) {
                 return key;
             }
         }

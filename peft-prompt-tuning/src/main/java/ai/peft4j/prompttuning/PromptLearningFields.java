@@ -142,6 +142,11 @@ final class PromptLearningFields {
             throw new Peft4jException("prompt-learning token_dim is " + tokenDim + " but the base model's hidden size is "
                     + dc.hiddenSize() + " (is this adapter for another base model?)");
         }
+        if (numVirtualTokens != null && numVirtualTokens >= dc.maxPositions()) {
+            throw new Peft4jException("num_virtual_tokens is " + numVirtualTokens + " but the base model's context holds "
+                    + dc.maxPositions() + " positions, and the soft prompt takes " + numVirtualTokens
+                    + " of them; use fewer virtual tokens");
+        }
         warnIfDifferent("num_layers", numLayers, dc.numLayers());
         warnIfDifferent("num_attention_heads", numAttentionHeads, dc.numHeads());
         tokenDim = dc.hiddenSize();

@@ -74,12 +74,14 @@ public final class PromptTuningMethod implements PeftMethod {
         int n = cfg.numVirtualTokens();
         int hidden = context.config().hiddenSize();
         SplittableRandom rnd = context.random();
+        AdapterContext.checkFitsInHeap((long) n * hidden, "a soft prompt of num_virtual_tokens = " + n);
         if (cfg.inferenceMode() || cfg.init() == PromptTuningInit.RANDOM) {
-            float[] d = new float[n * hidden];
+            HostTensor prompt = HostTensor.zeros(n, hidden);
+            float[] d = prompt.data();
             for (int i = 0; i < d.length; i++) {
                 d[i] = (float) rnd.nextGaussian(); // torch.nn.Embedding's default init, N(0, 1)
             }
-            return new HostTensor(new long[] {n, hidden}, d);
+            return prompt;
         }
         HostTensor table = context.store().get(context.architecture().embeddingKey(context.config()));
         int vocab = (int) table.shape()[0];

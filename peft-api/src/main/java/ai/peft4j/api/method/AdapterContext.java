@@ -1,5 +1,6 @@
 package ai.peft4j.api.method;
 
+import ai.peft4j.api.Peft4jException;
 import ai.peft4j.api.engine.DecoderRuntime;
 import ai.peft4j.api.engine.ParameterStore;
 import ai.peft4j.api.model.Architecture;
@@ -65,6 +66,22 @@ public final class AdapterContext {
     /** The base model's directory. */
     public Path modelDirectory() {
         return runtime.checkpoint().directory();
+    }
+
+    /**
+     * Fails with a clear error unless an adapter of {@code parameters} float32 values fits in the
+     * Java heap, where adapter weights are created and gathered for saving. Methods call it before
+     * allocating, so that a forged size in a downloaded {@code adapter_config.json} (an {@code r} of
+     * 30 million) is refused instead of ending in an OutOfMemoryError.
+     *
+     * @param what the adapter and the setting that sized it, for the message
+     */
+    public static void checkFitsInHeap(long parameters, String what) {
+        long max = Runtime.getRuntime().maxMemory();
+        if (parameters < 0 || parameters > max / Float.BYTES) {
+            throw new Peft4jException(what + " needs " + (parameters < 0 ? "more than 2^63" : String.valueOf(parameters))
+                    + " float32 parameters, more than the Java heap holds (" + (max >> 20) + " MiB, set by -Xmx)");
+        }
     }
 
     /** The parameter-store key for an adapter tensor: adapters never share keys. */

@@ -109,7 +109,7 @@ public final class ModuleSelector {
     /** PEFT's match for this selector alone: full-match regex, or exact name, or '.'-suffix. */
     public boolean matches(String module) {
         if (regex != null) {
-            return compiled != null && compiled.matcher(module).matches();
+            return compiled != null && BoundedRegex.matcher(compiled, module).matches();
         }
         return names.contains(module) || matchesSuffix(module);
     }

@@ -38,14 +38,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * A base decoder plus named adapters, with PEFT's operations: add, load, save, delete, activate,
  * disable, merge and unmerge, mixed-adapter batches, and the trainable-parameter summary.
  * Method-agnostic: every method plugin is handled the same way.
  *
- * <p>Not thread-safe for changes (adding, activating, merging); concurrent forwards and
- * generations on an unchanging model are safe when the engine's runtime is.
+ * <p>Thread-safe when the engine's runtime is (PyTorch's is): any number of threads may run
+ * {@code forward}, {@code generate} and {@code loss} at once, also with mixed-adapter batches,
+ * and changes (adding, loading, deleting, activating, disabling, merging) may come from other
+ * threads meanwhile: a change waits for the runs in flight and runs alone, and each run sees the
+ * model either before or after it. {@link #close()} waits for the runs in flight. Training
+ * through the runtime directly is not covered: train while nothing else uses the model.
  *
  * <pre>{@code
  * try (Checkpoint ckpt = Checkpoint.open(modelDir);
@@ -61,6 +66,12 @@ public final class PeftModel implements AutoCloseable {
     public static final String BASE = "__base__";
 
     private final DecoderRuntime runtime;
+    /**
+     * Runs (forward, loss, generate, reads) share it; changes (add, load, delete, activate,
+     * disable, merge) hold it alone, so no run sees a half-made change or a freed parameter.
+     * Fair, so that a change waiting behind a stream of generations gets its turn.
+     */
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock(true);
     private final Map<String, Adapter> adapters = new LinkedHashMap<>();
     private final Set<String> merged = new LinkedHashSet<>();
     private List<String> active = new ArrayList<>();
@@ -97,8 +108,13 @@ public final class PeftModel implements AutoCloseable {
 
     /** Sets the seed used to initialise adapters added from now on (deterministic per seed). */
     public PeftModel setSeed(long seed) {
-        this.seed = seed;
-        return this;
+        lock.writeLock().lock();
+        try {
+            this.seed = seed;
+            return this;
+        } finally {
+            lock.writeLock().unlock();
+        }
     }
 
     // ---- adapters -----------------------------------------------------------------------------
@@ -108,17 +124,22 @@ public final class PeftModel implements AutoCloseable {
      * {@code get_peft_model} does for the first adapter).
      */
     public Adapter addAdapter(String name, PeftConfig config) {
-        AdapterFiles.checkName(name);
-        if (adapters.containsKey(name)) {
-            throw new Peft4jException("adapter '" + name + "' already exists; delete it first or choose another name");
+        lock.writeLock().lock();
+        try {
+            AdapterFiles.checkName(name);
+            if (adapters.containsKey(name)) {
+                throw new Peft4jException("adapter '" + name + "' already exists; delete it first or choose another name");
+            }
+            PeftMethod method = PeftMethods.forType(config.peftType());
+            Adapter adapter = method.create(name, config, context(name));
+            adapters.put(name, adapter);
+            if (active.isEmpty()) {
+                active = new ArrayList<>(List.of(name));
+            }
+            return adapter;
+        } finally {
+            lock.writeLock().unlock();
         }
-        PeftMethod method = PeftMethods.forType(config.peftType());
-        Adapter adapter = method.create(name, config, context(name));
-        adapters.put(name, adapter);
-        if (active.isEmpty()) {
-            active = new ArrayList<>(List.of(name));
-        }
-        return adapter;
     }
 
     private AdapterContext context(String name) {
@@ -138,31 +159,39 @@ public final class PeftModel implements AutoCloseable {
      * added, so a bad adapter leaves the model as it was.
      */
     public Adapter loadAdapter(Path dir, String name) {
-        AdapterFiles.checkName(name);
-        if (adapters.containsKey(name)) {
-            throw new Peft4jException("adapter '" + name + "' already exists; delete it first or choose another name");
-        }
-        JsonObject json = AdapterFiles.readConfig(dir);
-        PeftMethod method = PeftMethods.forType(json.get("peft_type").getAsString());
-        PeftConfig config = method.parseConfig(json, dir.resolve(AdapterFiles.CONFIG).toString());
-        Path weights = AdapterFiles.weightsFile(dir);
-        try (SafetensorsFile file = SafetensorsFile.open(weights)) {
-            Adapter adapter = method.create(name, config, context(name));
-            try {
-                Map<String, HostTensor> values = readState(file, adapter);
-                ParameterStore store = runtime.parameters();
-                for (Map.Entry<String, String> e : adapter.stateKeys().entrySet()) {
-                    store.update(e.getValue(), reshape(values.get(e.getKey()), adapter.storeShape(e.getKey())));
+        lock.writeLock().lock();
+        try {
+            AdapterFiles.checkName(name);
+            if (adapters.containsKey(name)) {
+                throw new Peft4jException("adapter '" + name + "' already exists; delete it first or choose another name");
+            }
+            JsonObject json = AdapterFiles.readConfig(dir);
+            // As PEFT's from_pretrained: the saved weights replace the initial ones, so no init work runs
+            // (a TEXT-initialised prompt would otherwise read a tokenizer from a path the file names).
+            json.addProperty("inference_mode", true);
+            PeftMethod method = PeftMethods.forType(json.get("peft_type").getAsString());
+            PeftConfig config = method.parseConfig(json, dir.resolve(AdapterFiles.CONFIG).toString());
+            Path weights = AdapterFiles.weightsFile(dir);
+            try (SafetensorsFile file = SafetensorsFile.open(weights)) {
+                Adapter adapter = method.create(name, config, context(name));
+                try {
+                    Map<String, HostTensor> values = readState(file, adapter);
+                    ParameterStore store = runtime.parameters();
+                    for (Map.Entry<String, String> e : adapter.stateKeys().entrySet()) {
+                        store.update(e.getValue(), reshape(values.get(e.getKey()), adapter.storeShape(e.getKey())));
+                    }
+                } catch (RuntimeException e) {
+                    removeKeys(adapter);
+                    throw e;
                 }
-            } catch (RuntimeException e) {
-                removeKeys(adapter);
-                throw e;
+                adapters.put(name, adapter);
+                if (active.isEmpty()) {
+                    active = new ArrayList<>(List.of(name));
+                }
+                return adapter;
             }
-            adapters.put(name, adapter);
-            if (active.isEmpty()) {
-                active = new ArrayList<>(List.of(name));
-            }
-            return adapter;
+        } finally {
+            lock.writeLock().unlock();
         }
     }
 
@@ -221,33 +250,43 @@ public final class PeftModel implements AutoCloseable {
      * with its own saved form writes that instead (see {@link Adapter#saveFiles}).
      */
     public void saveAdapter(String name, Path dir) {
-        Adapter adapter = adapter(name);
+        lock.readLock().lock();
         try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new Peft4jException(dir + ": cannot create directory: " + e.getMessage(), e);
+            Adapter adapter = adapter(name);
+            try {
+                Files.createDirectories(dir);
+            } catch (IOException e) {
+                throw new Peft4jException(dir + ": cannot create directory: " + e.getMessage(), e);
+            }
+            if (adapter.saveFiles(dir, runtime)) {
+                return; // the method writes its own form (full fine-tuning: a whole model)
+            }
+            Map<String, HostTensor> tensors = new TreeMap<>();
+            for (Map.Entry<String, String> e : adapter.stateKeys().entrySet()) {
+                tensors.put(e.getKey(), reshape(runtime.parameters().get(e.getValue()), adapter.stateShapes().get(e.getKey())));
+            }
+            JsonObject config = adapter.config().toJson();
+            SafetensorsWriter.write(dir.resolve(AdapterFiles.WEIGHTS), tensors, Map.of("format", "pt"));
+            AtomicFiles.writeString(dir.resolve(AdapterFiles.CONFIG), AdapterFiles.toJson(config));
+        } finally {
+            lock.readLock().unlock();
         }
-        if (adapter.saveFiles(dir, runtime)) {
-            return; // the method writes its own form (full fine-tuning: a whole model)
-        }
-        Map<String, HostTensor> tensors = new TreeMap<>();
-        for (Map.Entry<String, String> e : adapter.stateKeys().entrySet()) {
-            tensors.put(e.getKey(), reshape(runtime.parameters().get(e.getValue()), adapter.stateShapes().get(e.getKey())));
-        }
-        JsonObject config = adapter.config().toJson();
-        SafetensorsWriter.write(dir.resolve(AdapterFiles.WEIGHTS), tensors, Map.of("format", "pt"));
-        AtomicFiles.writeString(dir.resolve(AdapterFiles.CONFIG), AdapterFiles.toJson(config));
     }
 
     /** Removes an adapter and its parameters (unmerging it first if merged). */
     public void deleteAdapter(String name) {
-        Adapter adapter = adapter(name);
-        if (merged.contains(name)) {
-            unmerge(name);
+        lock.writeLock().lock();
+        try {
+            Adapter adapter = adapter(name);
+            if (merged.contains(name)) {
+                unmerge(name);
+            }
+            removeKeys(adapter);
+            adapters.remove(name);
+            active.remove(name);
+        } finally {
+            lock.writeLock().unlock();
         }
-        removeKeys(adapter);
-        adapters.remove(name);
-        active.remove(name);
     }
 
     private void removeKeys(Adapter adapter) {
@@ -257,28 +296,48 @@ public final class PeftModel implements AutoCloseable {
     }
 
     public Adapter adapter(String name) {
-        Adapter a = adapters.get(name);
-        if (a == null) {
-            throw new Peft4jException("no adapter '" + name + "'; adapters: " + (adapters.isEmpty() ? "(none)" : adapters.keySet()));
+        lock.readLock().lock();
+        try {
+            Adapter a = adapters.get(name);
+            if (a == null) {
+                throw new Peft4jException("no adapter '" + name + "'; adapters: " + (adapters.isEmpty() ? "(none)" : adapters.keySet()));
+            }
+            return a;
+        } finally {
+            lock.readLock().unlock();
         }
-        return a;
     }
 
     /** Adapter names in the order they were added. */
     public List<String> adapterNames() {
-        return List.copyOf(adapters.keySet());
+        lock.readLock().lock();
+        try {
+            return List.copyOf(adapters.keySet());
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     /** Makes the named adapters the active ones (several are applied together, in order). */
     public void setActiveAdapters(String... names) {
-        for (String n : names) {
-            adapter(n);
+        lock.writeLock().lock();
+        try {
+            for (String n : names) {
+                adapter(n);
+            }
+            active = new ArrayList<>(Arrays.asList(names));
+        } finally {
+            lock.writeLock().unlock();
         }
-        active = new ArrayList<>(Arrays.asList(names));
     }
 
     public List<String> activeAdapters() {
-        return Collections.unmodifiableList(active);
+        lock.readLock().lock();
+        try {
+            return Collections.unmodifiableList(active);
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     /**
@@ -291,18 +350,28 @@ public final class PeftModel implements AutoCloseable {
      * }</pre>
      */
     public AdapterScope disableAdapters() {
-        boolean wasDisabled = disabled;
-        List<String> wasMerged = new ArrayList<>(merged);
-        for (String n : wasMerged) {
-            unmerge(n);
-        }
-        disabled = true;
-        return () -> {
-            disabled = wasDisabled;
+        lock.writeLock().lock();
+        try {
+            boolean wasDisabled = disabled;
+            List<String> wasMerged = new ArrayList<>(merged);
             for (String n : wasMerged) {
-                merge(n, false);
+                unmerge(n);
             }
-        };
+            disabled = true;
+            return () -> {
+                lock.writeLock().lock();
+                try {
+                    disabled = wasDisabled;
+                    for (String n : wasMerged) {
+                        merge(n, false);
+                    }
+                } finally {
+                    lock.writeLock().unlock();
+                }
+            };
+        } finally {
+            lock.writeLock().unlock();
+        }
     }
 
     /** A scope that restores the model's previous adapter state on close. */
@@ -314,62 +383,87 @@ public final class PeftModel implements AutoCloseable {
 
     /** The hooks of the active, unmerged adapters (empty while disabled). */
     public HookSet hooks() {
-        HookSet.Builder b = HookSet.builder();
-        if (!disabled) {
-            for (String n : active) {
-                if (!merged.contains(n)) {
-                    adapters.get(n).addHooks(b, false);
+        lock.readLock().lock();
+        try {
+            HookSet.Builder b = HookSet.builder();
+            if (!disabled) {
+                for (String n : active) {
+                    if (!merged.contains(n)) {
+                        adapters.get(n).addHooks(b, false);
+                    }
                 }
             }
+            return b.build();
+        } finally {
+            lock.readLock().unlock();
         }
-        return b.build();
     }
 
     /** Hooks for a mixed batch: every adapter named by a row, each applied to its rows only. */
     public HookSet hooks(String[] rowAdapters) {
-        if (rowAdapters == null) {
-            return hooks();
-        }
-        if (!merged.isEmpty()) {
-            throw new Peft4jException("mixed-adapter batches need unmerged adapters; unmerge " + merged + " first");
-        }
-        HookSet.Builder b = HookSet.builder();
-        for (String n : new LinkedHashSet<>(Arrays.asList(rowAdapters))) {
-            if (!n.equals(BASE)) {
-                adapter(n).addHooks(b, true);
+        lock.readLock().lock();
+        try {
+            if (rowAdapters == null) {
+                return hooks();
             }
+            if (!merged.isEmpty()) {
+                throw new Peft4jException("mixed-adapter batches need unmerged adapters; unmerge " + merged + " first");
+            }
+            HookSet.Builder b = HookSet.builder();
+            for (String n : new LinkedHashSet<>(Arrays.asList(rowAdapters))) {
+                if (!n.equals(BASE)) {
+                    adapter(n).addHooks(b, true);
+                }
+            }
+            HookSet h = b.build();
+            if (h.prefixLength() > 0) {
+                throw new Peft4jException("mixed-adapter batches support adapters that do not change the sequence length "
+                        + "(not soft prompts); run prompt-tuning adapters in their own batch");
+            }
+            return h;
+        } finally {
+            lock.readLock().unlock();
         }
-        HookSet h = b.build();
-        if (h.prefixLength() > 0) {
-            throw new Peft4jException("mixed-adapter batches support adapters that do not change the sequence length "
-                    + "(not soft prompts); run prompt-tuning adapters in their own batch");
-        }
-        return h;
     }
 
     // ---- merging -----------------------------------------------------------------------------
 
     /** Folds an adapter into the base weights; its hooks stop applying. */
     public void merge(String name, boolean safe) {
-        Adapter a = adapter(name);
-        if (merged.contains(name)) {
-            return;
+        lock.writeLock().lock();
+        try {
+            Adapter a = adapter(name);
+            if (merged.contains(name)) {
+                return;
+            }
+            a.merge(runtime.parameters(), safe);
+            merged.add(name);
+        } finally {
+            lock.writeLock().unlock();
         }
-        a.merge(runtime.parameters(), safe);
-        merged.add(name);
     }
 
     /** Reverses {@link #merge}. */
     public void unmerge(String name) {
-        Adapter a = adapter(name);
-        if (!merged.remove(name)) {
-            return;
+        lock.writeLock().lock();
+        try {
+            Adapter a = adapter(name);
+            if (!merged.remove(name)) {
+                return;
+            }
+            a.unmerge(runtime.parameters());
+        } finally {
+            lock.writeLock().unlock();
         }
-        a.unmerge(runtime.parameters());
     }
 
     public Set<String> mergedAdapters() {
-        return Collections.unmodifiableSet(merged);
+        lock.readLock().lock();
+        try {
+            return Collections.unmodifiableSet(merged);
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     /**
@@ -377,15 +471,20 @@ public final class PeftModel implements AutoCloseable {
      * {@code merge_and_unload}).
      */
     public void mergeAndUnload(boolean safe) {
-        for (String n : active) {
-            merge(n, safe);
+        lock.writeLock().lock();
+        try {
+            for (String n : active) {
+                merge(n, safe);
+            }
+            for (String n : new ArrayList<>(adapters.keySet())) {
+                removeKeys(adapters.get(n));
+            }
+            adapters.clear();
+            merged.clear();
+            active.clear();
+        } finally {
+            lock.writeLock().unlock();
         }
-        for (String n : new ArrayList<>(adapters.keySet())) {
-            removeKeys(adapters.get(n));
-        }
-        adapters.clear();
-        merged.clear();
-        active.clear();
     }
 
     /**
@@ -400,30 +499,35 @@ public final class PeftModel implements AutoCloseable {
      * }</pre>
      */
     public void saveMerged(Path dir) {
-        List<String> toMerge = new ArrayList<>();
-        if (!disabled) {
-            for (String n : active) {
-                if (!merged.contains(n)) {
-                    if (!adapters.get(n).canMerge()) {
-                        throw new Peft4jException("adapter '" + n + "' (" + adapters.get(n).config().peftType()
-                                + ") cannot be merged into the base weights, so it cannot be saved as a plain model");
+        lock.writeLock().lock();
+        try {
+            List<String> toMerge = new ArrayList<>();
+            if (!disabled) {
+                for (String n : active) {
+                    if (!merged.contains(n)) {
+                        if (!adapters.get(n).canMerge()) {
+                            throw new Peft4jException("adapter '" + n + "' (" + adapters.get(n).config().peftType()
+                                    + ") cannot be merged into the base weights, so it cannot be saved as a plain model");
+                        }
+                        toMerge.add(n);
                     }
-                    toMerge.add(n);
                 }
             }
-        }
-        List<String> done = new ArrayList<>();
-        try {
-            for (String n : toMerge) {
-                merge(n, true);
-                done.add(n);
+            List<String> done = new ArrayList<>();
+            try {
+                for (String n : toMerge) {
+                    merge(n, true);
+                    done.add(n);
+                }
+                MergedModelWriter.write(runtime, dir);
+            } finally {
+                Collections.reverse(done);
+                for (String n : done) {
+                    unmerge(n);
+                }
             }
-            MergedModelWriter.write(runtime, dir);
         } finally {
-            Collections.reverse(done);
-            for (String n : done) {
-                unmerge(n);
-            }
+            lock.writeLock().unlock();
         }
     }
 
@@ -431,66 +535,104 @@ public final class PeftModel implements AutoCloseable {
 
     /** Logits of every position of a (left-padded) batch under the active adapters. */
     public Logits forward(int[][] inputIds, int[][] attentionMask) {
-        return runtime.forward(ForwardRequest.start(inputIds, attentionMask, hooks(), null, false), null);
+        lock.readLock().lock();
+        try {
+            return runtime.forward(ForwardRequest.start(inputIds, attentionMask, hooks(), null, false), null);
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     /** Logits for a mixed-adapter batch ({@link #BASE} selects the base model for a row). */
     public Logits forward(int[][] inputIds, int[][] attentionMask, String[] rowAdapters) {
-        return runtime.forward(ForwardRequest.start(inputIds, attentionMask, hooks(rowAdapters), rowAdapters, false), null);
+        lock.readLock().lock();
+        try {
+            return runtime.forward(ForwardRequest.start(inputIds, attentionMask, hooks(rowAdapters), rowAdapters, false), null);
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     /** Summed causal-LM loss (no gradients) under the active adapters. */
     public LossResult loss(TrainBatch batch) {
-        return runtime.lossAndGradients(batch, hooks(), false);
+        lock.readLock().lock();
+        try {
+            return runtime.lossAndGradients(batch, hooks(), false);
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     public GenerationResult generate(int[][] inputIds, int[][] attentionMask, GenerationConfig config) {
-        return new Generator(runtime, hooks()).generate(inputIds, attentionMask, config);
+        lock.readLock().lock();
+        try {
+            return new Generator(runtime, hooks()).generate(inputIds, attentionMask, config);
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     /** Generation for a mixed-adapter batch. */
     public GenerationResult generate(int[][] inputIds, int[][] attentionMask, GenerationConfig config, String[] rowAdapters) {
-        return new Generator(runtime, hooks(rowAdapters), rowAdapters).generate(inputIds, attentionMask, config);
+        lock.readLock().lock();
+        try {
+            return new Generator(runtime, hooks(rowAdapters), rowAdapters).generate(inputIds, attentionMask, config);
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     /** PEFT's trainable-parameter summary. */
     public TrainableParameters trainableParameters() {
-        ParameterStore store = runtime.parameters();
-        Set<String> trainableKeys = store.trainableKeys();
-        long trainable = 0;
-        long adapterTotal = 0;
-        Set<String> counted = new java.util.HashSet<>();
-        for (Adapter a : adapters.values()) {
-            for (Map.Entry<String, String> e : a.stateKeys().entrySet()) {
-                long n = 1;
-                for (long d : a.stateShapes().get(e.getKey())) {
-                    n *= d;
-                }
-                if (!runtime.checkpoint().contains(e.getValue())) {
-                    adapterTotal += n; // a base weight trained in place (full fine-tuning) is already in the base count
-                }
-                counted.add(e.getValue());
-                if (trainableKeys.contains(e.getValue())) {
-                    trainable += n;
+        lock.readLock().lock();
+        try {
+            ParameterStore store = runtime.parameters();
+            Set<String> trainableKeys = store.trainableKeys();
+            long trainable = 0;
+            long adapterTotal = 0;
+            Set<String> counted = new java.util.HashSet<>();
+            for (Adapter a : adapters.values()) {
+                for (Map.Entry<String, String> e : a.stateKeys().entrySet()) {
+                    long n = 1;
+                    for (long d : a.stateShapes().get(e.getKey())) {
+                        n *= d;
+                    }
+                    if (!runtime.checkpoint().contains(e.getValue())) {
+                        adapterTotal += n; // a base weight trained in place (full fine-tuning) is already in the base count
+                    }
+                    counted.add(e.getValue());
+                    if (trainableKeys.contains(e.getValue())) {
+                        trainable += n;
+                    }
                 }
             }
-        }
-        for (String k : trainableKeys) {
-            if (!counted.contains(k) && runtime.checkpoint().contains(k)) {
-                trainable += runtime.checkpoint().info(k).numel();
+            for (String k : trainableKeys) {
+                if (!counted.contains(k) && runtime.checkpoint().contains(k)) {
+                    trainable += runtime.checkpoint().info(k).numel();
+                }
             }
+            return new TrainableParameters(trainable, runtime.checkpoint().parameterCount() + adapterTotal);
+        } finally {
+            lock.readLock().unlock();
         }
-        return new TrainableParameters(trainable, runtime.checkpoint().parameterCount() + adapterTotal);
     }
 
+    /** Waits for the runs in flight, then closes; the model cannot be used afterwards. */
     @Override
     public void close() {
-        if (tokenizer != null) {
-            tokenizer.close();
-        }
-        runtime.close();
-        if (ownedCheckpoint != null) {
-            ownedCheckpoint.close();
+        lock.writeLock().lock();
+        try {
+            synchronized (this) {
+                if (tokenizer != null) {
+                    tokenizer.close();
+                }
+            }
+            runtime.close();
+            if (ownedCheckpoint != null) {
+                ownedCheckpoint.close();
+            }
+        } finally {
+            lock.writeLock().unlock();
         }
     }
 }
