@@ -117,7 +117,7 @@ class LoraHostileAdapterTest {
     @Test
     void anUnknownPeftTypeListsTheInstalledMethods() throws IOException {
         assertThat(refused(adapter("ia3", c -> c.addProperty("peft_type", "IA3")), "a"))
-                .contains("peft_type 'IA3' has no installed plugin; installed: LORA");
+                .contains("peft_type 'IA3' has no installed plugin; installed: ").contains("LORA").contains("FULL");
     }
 
     @Test
