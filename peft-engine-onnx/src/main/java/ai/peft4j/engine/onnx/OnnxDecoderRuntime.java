@@ -290,7 +290,7 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
     }
 
     /** The number of live ONNX Runtime sessions (for tests and diagnostics). */
-    int sessionCount() {
+    public int sessionCount() {
         return sessions.size();
     }
 
