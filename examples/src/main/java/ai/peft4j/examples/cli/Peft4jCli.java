@@ -36,6 +36,8 @@ import picocli.CommandLine.Spec;
             ScoreCommand.class,
             InfoCommand.class,
             MergeCommand.class,
+            ExportOnnxCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Peft4jCli implements Callable<Integer> {
