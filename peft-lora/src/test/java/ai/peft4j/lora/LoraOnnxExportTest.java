@@ -76,6 +76,33 @@ class LoraOnnxExportTest {
         }
     }
 
+    @Test
+    void mergedAdapterIsExportedAsTheBaseWeights() throws Exception {
+        Path dir = Fixtures.adapter("tiny-llama", "lora-default");
+        Path out = tmp.resolve("merged");
+        OnnxExport.Result r;
+        try (PeftModel model = PeftModel.open(Fixtures.model("tiny-llama"), new OnnxEngine(), new EngineOptions("cpu", 1))) {
+            model.loadAdapter(dir, "default");
+            model.merge("default", true);
+            r = OnnxExport.write(model, out, OnnxExport.WeightStorage.LINK);
+        }
+        assertThat(r.adapterFiles()).isEmpty();
+        assertThat(r.weightFiles()).contains(OnnxExport.DATA_FILE);
+        DecoderConfig cfg = DecoderConfig.load(Fixtures.model("tiny-llama").resolve("config.json"));
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions so = new OrtSession.SessionOptions();
+                OrtSession s = env.createSession(out.resolve(OnnxExport.MODEL_FILE).toString(), so);
+                OrtSession.RunOptions options = new OrtSession.RunOptions()) {
+            for (JsonElement e : Fixtures.golden(dir).getAsJsonArray("forward")) {
+                JsonObject c = e.getAsJsonObject();
+                int[][] ids = Fixtures.ints2(c.get("input_ids"));
+                int[][] mask = Fixtures.ints2(c.get("attention_mask"));
+                LogitsAssert.assertClose(new Logits(ids.length, ids[0].length, cfg.vocabSize(), run(env, s, options, cfg, ids, mask)),
+                        Fixtures.floats(c.get("logits")), mask, 0, 1e-4, "merged/" + c.get("name"));
+            }
+        }
+    }
+
     /** A first run (empty cache) as {@code model.json} describes it. */
     private static float[] run(OrtEnvironment env, OrtSession s, OrtSession.RunOptions options, DecoderConfig cfg, int[][] ids,
             int[][] mask) throws OrtException {

@@ -82,7 +82,7 @@ public final class OnnxExport {
     /**
      * Exports {@code model}: its base, plus every adapter as an {@code .onnx_adapter} (all must be
      * served from one graph: LoRA adapters whose targets are the first one's or a subset).
-     * Merged adapters are part of the exported base weights.
+     * When every adapter is merged, the merged weights are the exported base (no adapter files).
      */
     public static Result write(PeftModel model, Path out, WeightStorage storage) {
         if (!(model.runtime() instanceof OnnxDecoderRuntime rt)) {
@@ -91,7 +91,8 @@ public final class OnnxExport {
         }
         long t0 = System.nanoTime();
         Result[] result = new Result[1];
-        OnnxLoraServing serving = model.adapterNames().isEmpty() ? null : OnnxLoraServing.of(model, 0);
+        boolean allMerged = model.mergedAdapters().containsAll(model.adapterNames());
+        OnnxLoraServing serving = allMerged ? null : OnnxLoraServing.of(model, 0);
         try {
             AtomicFiles.replaceDirectory(out, dir -> {
                 Writer w = new Writer(rt, dir, storage);
