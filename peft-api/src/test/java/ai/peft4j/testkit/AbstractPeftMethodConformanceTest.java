@@ -2,8 +2,10 @@ package ai.peft4j.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.peft4j.api.Peft4jException;
+import ai.peft4j.api.engine.Capability;
 import ai.peft4j.api.engine.Engine;
 import ai.peft4j.api.engine.EngineOptions;
 import ai.peft4j.api.engine.Logits;
@@ -43,7 +45,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * parameters get gradients; and, where the method supports them, default init is a no-op,
  * merge equals unmerged, unmerge restores the base and mixed batches equal single runs.
  *
- * <p>Extend it, name the method's fixtures and a fresh config, and every check runs.
+ * <p>Extend it, name the method's fixtures and a fresh config, and every check runs. Checks that
+ * need an engine capability (gradients need {@link Capability#TRAIN}) are skipped on engines
+ * without it, so the same battery runs on inference-only engines.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class AbstractPeftMethodConformanceTest {
@@ -110,6 +114,12 @@ public abstract class AbstractPeftMethodConformanceTest {
 
     protected PeftModel open(String model) {
         return PeftModel.open(Fixtures.model(model), engine(), new EngineOptions("cpu", 0));
+    }
+
+    /** Skips (not fails) a check that needs a capability this battery's engine lacks. */
+    protected void requireCapability(Capability capability) {
+        assumeTrue(engine().capabilities().contains(capability),
+                "engine '" + engine().name() + "' lacks " + capability + "; check skipped");
     }
 
     Stream<FixtureAdapter> fixtures() {
@@ -246,17 +256,18 @@ public abstract class AbstractPeftMethodConformanceTest {
     }
 
     /**
-     * The merged model saved as a Hugging Face directory loads back here with the adapted logits,
-     * and saving leaves the model as it was.
+     * The merged model saved as a Hugging Face directory loads back here with the merged model's
+     * logits, and saving leaves the model as it was.
      */
     @ParameterizedTest
     @MethodSource("modelNames")
-    void savedMergedModelLoadsBackWithTheAdaptedLogits(String modelName) {
+    void savedMergedModelLoadsBackWithTheMergedLogits(String modelName) {
         if (!supportsMerge()) {
             return;
         }
         Path out = tmp.resolve("merged-" + modelName);
         float[] adapted;
+        float[] inMemory;
         try (PeftModel model = open(modelName)) {
             model.addAdapter("default", freshConfig(modelName));
             randomize(model, "default", 13);
@@ -264,12 +275,18 @@ public abstract class AbstractPeftMethodConformanceTest {
             model.saveMerged(out);
             assertThat(model.mergedAdapters()).isEmpty();
             assertThat(model.forward(IDS, MASK).data()).as("model unchanged by saveMerged").isEqualTo(adapted);
+            // The reference is the in-memory merge (merged vs unmerged has its own check): with
+            // these random adapters the merged c_attn weights are ~30x the base's, and float32
+            // rounding of q/k alone moves one tiny-gpt2 logit by ~1e-4 (float64 reference).
+            model.merge("default", true);
+            inMemory = model.forward(IDS, MASK).data();
+            model.unmerge("default");
         }
         assertThat(out.resolve("config.json")).exists();
         assertThat(out.resolve("model.safetensors")).exists();
         assertThat(out.resolve("tokenizer.json")).exists();
         try (PeftModel merged = PeftModel.open(out, engine(), new EngineOptions("cpu", 0))) {
-            LogitsAssert.assertClose(merged.forward(IDS, MASK), adapted, MASK, 0, LOGIT_TOL, modelName + " merged checkpoint");
+            LogitsAssert.assertClose(merged.forward(IDS, MASK), inMemory, MASK, 0, LOGIT_TOL, modelName + " merged checkpoint");
         }
     }
 
@@ -349,6 +366,7 @@ public abstract class AbstractPeftMethodConformanceTest {
     @ParameterizedTest
     @MethodSource("modelNames")
     void onlyAdapterParametersReceiveGradients(String modelName) {
+        requireCapability(Capability.TRAIN);
         try (PeftModel model = open(modelName)) {
             Adapter a = model.addAdapter("default", freshConfig(modelName));
             randomize(model, "default", 5);

@@ -4,6 +4,7 @@ import ai.peft4j.api.Peft4jException;
 import ai.peft4j.api.engine.ParameterStore;
 import ai.peft4j.api.io.HostTensor;
 import ai.peft4j.api.method.Adapter;
+import ai.peft4j.api.method.SharedGraphAdapter;
 import ai.peft4j.api.model.ForwardContext;
 import ai.peft4j.api.model.HookSet;
 import ai.peft4j.api.model.LinearHook;
@@ -16,6 +17,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.WeakHashMap;
 
 /**
@@ -25,12 +27,16 @@ import java.util.WeakHashMap;
  * B·A); merging folds {@code scale · B·A} into the base weight, transposed for GPT-2's
  * {@code [in, out]} Conv1D layout ({@code fan_in_fan_out}).
  *
+ * <p>As a {@link SharedGraphAdapter} it is the template for serving LoRA adapters of the same
+ * (or a subset of its) targets from one graph: the ranks are dynamic (no-op value rank 0) and
+ * each site's scale is folded into the served adapter's B.
+ *
  * <pre>{@code
  * Adapter lora = new LoraMethod().create("default", LoraConfig.builder().r(8).build(), context);
  * lora.merge(store, true);
  * }</pre>
  */
-public final class LoraAdapter implements Adapter {
+public final class LoraAdapter implements SharedGraphAdapter {
     private final String name;
     private final LoraConfig config;
     private final List<Layer> layers;
@@ -137,6 +143,64 @@ public final class LoraAdapter implements Adapter {
             }
             return ops.add(output, delta);
         }
+    }
+
+    // ---- serving from a shared graph ----------------------------------------------------------
+
+    /** A {@code [0, in]}, B {@code [out, 0]}: the delta of a rank-0 adapter is zero. */
+    @Override
+    public Map<String, HostTensor> noOpParameters() {
+        Map<String, HostTensor> out = new LinkedHashMap<>();
+        for (Layer l : layers) {
+            out.put(l.aKey(), HostTensor.zeros(0, l.site().inFeatures()));
+            out.put(l.bKey(), HostTensor.zeros(l.site().outFeatures(), 0));
+        }
+        return out;
+    }
+
+    /**
+     * The other LoRA adapter's A and B on this template's keys, site by site; B is scaled by
+     * {@code other scale / template scale} of that site (scales are per site under
+     * {@code rank_pattern}, {@code alpha_pattern} and rsLoRA). Sites the other adapter does not
+     * target stay no-ops; a site this template lacks is an error.
+     */
+    @Override
+    public Map<String, HostTensor> parametersOf(Adapter adapter, ParameterStore store) {
+        if (!(adapter instanceof LoraAdapter other)) {
+            throw new Peft4jException("adapter '" + adapter.name() + "' (" + adapter.config().peftType()
+                    + ") cannot be served by the LoRA template '" + name + "'");
+        }
+        Map<String, Layer> mine = new LinkedHashMap<>();
+        layers.forEach(l -> mine.put(l.site().module(), l));
+        TreeSet<String> extra = new TreeSet<>();
+        for (Layer l : other.layers) {
+            if (!mine.containsKey(l.site().module())) {
+                extra.add(l.site().module());
+            }
+        }
+        if (!extra.isEmpty()) {
+            throw new Peft4jException("LoRA adapter '" + other.name + "' targets modules the template '" + name
+                    + "' does not: " + extra + "; serve adapters whose targets are the template's or a subset");
+        }
+        Map<String, HostTensor> out = new LinkedHashMap<>();
+        for (Layer l : other.layers) {
+            Layer t = mine.get(l.site().module());
+            if (t.scale() == 0) {
+                throw new Peft4jException("LoRA template '" + name + "' has scale 0 at " + t.site().module()
+                        + " (lora_alpha 0), so no adapter can be folded into it");
+            }
+            HostTensor b = store.get(l.bKey());
+            float[] d = b.data();
+            double ratio = l.scale() / t.scale();
+            if (ratio != 1.0) {
+                for (int i = 0; i < d.length; i++) {
+                    d[i] = (float) (d[i] * ratio);
+                }
+            }
+            out.put(t.aKey(), store.get(l.aKey()));
+            out.put(t.bKey(), new HostTensor(b.shape(), d));
+        }
+        return out;
     }
 
     // ---- merging -------------------------------------------------------------------------------

@@ -41,6 +41,8 @@ import picocli.CommandLine.Spec;
             SummarizeCommand.class,
             RougeCommand.class,
             DemoCommand.class,
+            ExportOnnxCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Peft4jCli implements Callable<Integer> {

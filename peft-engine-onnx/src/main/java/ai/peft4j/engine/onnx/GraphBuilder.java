@@ -129,14 +129,21 @@ final class GraphBuilder {
     /** An initializer whose data the session options inject (see {@link #INJECTED_LOCATION}). */
     void injectedInitializer(String name, long[] dims) {
         long length = 4;
+        for (long d : dims) {
+            length *= d;
+        }
+        externalInitializer(name, dims, INJECTED_LOCATION, 0, length);
+    }
+
+    /** A float32 initializer stored as ONNX external data: {@code length} bytes at {@code offset} of {@code location}. */
+    void externalInitializer(String name, long[] dims, String location, long offset, long length) {
         TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(FLOAT)
                 .setDataLocation(TensorProto.DataLocation.EXTERNAL);
         for (long d : dims) {
             t.addDims(d);
-            length *= d;
         }
-        t.addExternalData(entry("location", INJECTED_LOCATION));
-        t.addExternalData(entry("offset", "0"));
+        t.addExternalData(entry("location", location));
+        t.addExternalData(entry("offset", Long.toString(offset)));
         t.addExternalData(entry("length", Long.toString(length)));
         graph.addInitializer(t);
     }

@@ -43,6 +43,7 @@ import java.util.TreeSet;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
 
 /**
  * A decoder on ONNX Runtime. Each forward's structure (architecture, active hooks, whether soft
@@ -290,7 +291,7 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
     }
 
     /** The number of live ONNX Runtime sessions (for tests and diagnostics). */
-    int sessionCount() {
+    public int sessionCount() {
         return sessions.size();
     }
 
@@ -318,10 +319,22 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
      * graph inputs that carry a default initializer (for ONNX Runtime's per-run LoRA adapters).
      */
     Trace traceGraph(HookSet hooks, Variant variant, Map<String, HostTensor> overridable) {
+        return traceGraph(hooks, variant, overridable, null);
+    }
+
+    /** Where a base weight's float32 bytes lie in a file next to an exported model. */
+    record ExternalData(String location, long offset, long length) {}
+
+    /**
+     * As {@link #traceGraph(HookSet, Variant, Map)}; with {@code placement}, base weights become
+     * real external data where it puts them (export) instead of session-injected initializers.
+     */
+    Trace traceGraph(HookSet hooks, Variant variant, Map<String, HostTensor> overridable,
+            Function<String, ExternalData> placement) {
         DecoderConfig cfg = config();
         Architecture arch = architecture();
         GraphBuilder g = new GraphBuilder();
-        Resolver resolver = new Resolver(overridable);
+        Resolver resolver = new Resolver(overridable, placement);
         OnnxOps ops = new OnnxOps(g, resolver, cfg.numLayers(), cfg.numKvHeads(), cfg.headDim(), variant.mixedRows());
         ForwardContext ctx = new ForwardContext(ops, hooks, variant.startsSequence());
         Tensor h = arch.decode(ctx, cfg, ctx.applyInputHooks(arch.embed(ctx, cfg)));
@@ -480,9 +493,11 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
         final Map<String, long[]> adapterShapes = new LinkedHashMap<>();
         final Set<String> baseKeys = new LinkedHashSet<>();
         private final Map<String, long[]> shapes = new HashMap<>();
+        private final Function<String, ExternalData> placement;
 
-        Resolver(Map<String, HostTensor> overridable) {
+        Resolver(Map<String, HostTensor> overridable, Function<String, ExternalData> placement) {
             this.overridable = overridable;
+            this.placement = placement;
         }
 
         @Override
@@ -516,7 +531,12 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
             }
             if (checkpoint.contains(key)) {
                 long[] dims = checkpoint.info(key).shape();
-                g.injectedInitializer(key, dims);
+                if (placement == null) {
+                    g.injectedInitializer(key, dims);
+                } else {
+                    ExternalData x = placement.apply(key);
+                    g.externalInitializer(key, dims, x.location(), x.offset(), x.length());
+                }
                 baseKeys.add(key);
                 shapes.put(key, dims);
                 return new GraphValue(key);

@@ -12,11 +12,17 @@ import ai.peft4j.api.engine.KvCache;
 import ai.peft4j.api.engine.Logits;
 import ai.peft4j.api.engine.ParameterStore;
 import ai.peft4j.api.io.HostTensor;
+import ai.peft4j.api.method.SharedGraphAdapter;
 import ai.peft4j.api.model.HookSet;
+import ai.peft4j.api.peft.AdapterFiles;
+import ai.peft4j.api.peft.PeftModel;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -39,6 +45,24 @@ import java.util.concurrent.ConcurrentHashMap;
  * tensor when writing its file. Rows of one run share one adapter; for mixed-adapter batches use
  * the runtime's {@code rowAdapters} path instead.
  *
+ * <p>The usual way in is {@link #of(PeftModel, int)}: every adapter of a {@link PeftModel} on the
+ * onnx engine, the first one's hooks as the template (its method must implement
+ * {@link SharedGraphAdapter}, as LoRA does).
+ *
+ * <pre>{@code
+ * try (PeftModel model = PeftModel.open(modelDir, Engines.byName("onnx"), EngineOptions.defaults())) {
+ *   model.loadAdapter(summarizeDir, "summarize");
+ *   model.loadAdapter(translateDir, "translate");
+ *   try (OnnxLoraServing serving = OnnxLoraServing.of(model, 64)) {
+ *     GenerationResult r = new Generator(serving.runtime(serving.adapter("translate")), serving.hooks())
+ *         .generate(ids, null, config);
+ *     serving.writeAdapterFiles(outDir);   // summarize.onnx_adapter, translate.onnx_adapter
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>Lower level, with hand-made hooks and defaults:
+ *
  * <pre>{@code
  * OnnxDecoderRuntime rt = (OnnxDecoderRuntime) Engines.byName("onnx").load(ckpt, EngineOptions.defaults());
  * Map<String, HostTensor> defaults = Map.of("lora.slot.model.layers.0.self_attn.q_proj.A", HostTensor.zeros(0, 64),
@@ -56,6 +80,9 @@ public final class OnnxLoraServing implements AutoCloseable {
     private final Map<String, HostTensor> defaults;
     private final int maxDynamicDim;
     private final Map<OnnxDecoderRuntime.Variant, OnnxDecoderRuntime.Trace> traces = new ConcurrentHashMap<>();
+    /** Adapters this serving loaded from a model (by adapter name), closed with it. */
+    private final Map<String, Adapter> owned = new LinkedHashMap<>();
+    private final Map<String, Map<String, HostTensor>> ownedParameters = new LinkedHashMap<>();
 
     OnnxLoraServing(OnnxDecoderRuntime runtime, HookSet template, Map<String, HostTensor> defaults, int maxDynamicDim) {
         if (defaults.isEmpty()) {
@@ -70,6 +97,87 @@ public final class OnnxLoraServing implements AutoCloseable {
         defaults.forEach((k, v) -> copy.put(k, v.copy()));
         this.defaults = Collections.unmodifiableMap(copy);
         this.maxDynamicDim = maxDynamicDim;
+    }
+
+    /**
+     * Serves every adapter of {@code model} from one session. The first adapter's hooks are the
+     * template and its parameter keys the graph's adapter inputs; each adapter's values are
+     * mapped onto them by {@link SharedGraphAdapter#parametersOf} (LoRA: scale folded into B per
+     * site) and loaded into ONNX Runtime. Adapters must share the template's structure (LoRA:
+     * the same targets or a subset) with ranks up to {@code maxRank}.
+     *
+     * @param maxRank the largest rank an adapter may bring, or 0 for no limit
+     */
+    public static OnnxLoraServing of(PeftModel model, int maxRank) {
+        if (!(model.runtime() instanceof OnnxDecoderRuntime rt)) {
+            throw new Peft4jException("per-request adapter serving needs the onnx engine, the model runs on '"
+                    + model.runtime().engine().name() + "'");
+        }
+        List<String> names = model.adapterNames();
+        if (names.isEmpty()) {
+            throw new Peft4jException("the model has no adapters to serve; load at least one");
+        }
+        if (!model.mergedAdapters().isEmpty()) {
+            throw new Peft4jException("adapters " + model.mergedAdapters() + " are merged into the base weights; "
+                    + "unmerge them before serving adapters per request");
+        }
+        if (!(model.adapter(names.get(0)) instanceof SharedGraphAdapter template)) {
+            throw new Peft4jException("adapter '" + names.get(0) + "' (" + model.adapter(names.get(0)).config().peftType()
+                    + ") cannot be served per request from one graph: its method does not implement SharedGraphAdapter");
+        }
+        HookSet.Builder hooks = HookSet.builder();
+        template.addHooks(hooks, false);
+        OnnxLoraServing serving = new OnnxLoraServing(rt, hooks.build(), template.noOpParameters(), maxRank);
+        try {
+            for (String name : names) {
+                Map<String, HostTensor> p = template.parametersOf(model.adapter(name), rt.parameters());
+                serving.owned.put(name, serving.load(p, name));
+                serving.ownedParameters.put(name, p);
+            }
+        } catch (RuntimeException e) {
+            serving.close();
+            throw e;
+        }
+        return serving;
+    }
+
+    /** The adapters loaded by {@link #of(PeftModel, int)}, in the model's order. */
+    public List<String> adapterNames() {
+        return List.copyOf(owned.keySet());
+    }
+
+    /** A model adapter loaded by {@link #of(PeftModel, int)}; null means the base. */
+    public Adapter adapter(String name) {
+        Adapter a = owned.get(name);
+        if (a == null) {
+            throw new Peft4jException("no served adapter '" + name + "'; served: " + owned.keySet());
+        }
+        return a;
+    }
+
+    /**
+     * Writes {@code <name>.onnx_adapter} for every adapter loaded by {@link #of(PeftModel, int)}
+     * into {@code dir} (each atomically) and returns the files by adapter name.
+     */
+    public Map<String, Path> writeAdapterFiles(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new Peft4jException(dir + ": cannot create directory: " + e.getMessage(), e);
+        }
+        Map<String, Path> files = new LinkedHashMap<>();
+        for (Map.Entry<String, Map<String, HostTensor>> e : ownedParameters.entrySet()) {
+            AdapterFiles.checkName(e.getKey());
+            Path f = dir.resolve(e.getKey() + OnnxAdapterFile.EXTENSION);
+            OnnxAdapterFile.write(f, e.getValue(), 1, 0);
+            files.put(e.getKey(), f);
+        }
+        return files;
+    }
+
+    /** The default (no-op) value of every adapter input. */
+    Map<String, HostTensor> defaults() {
+        return defaults;
     }
 
     /** The names adapters may set (graph inputs with default initializers). */
@@ -175,6 +283,9 @@ public final class OnnxLoraServing implements AutoCloseable {
 
     @Override
     public void close() {
+        owned.values().forEach(Adapter::close);
+        owned.clear();
+        ownedParameters.clear();
         traces.clear();
     }
 

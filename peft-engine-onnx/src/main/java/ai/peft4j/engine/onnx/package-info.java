@@ -1,7 +1,12 @@
 /**
  * The ONNX Runtime engine: {@link ai.peft4j.api.ops.Ops} implemented symbolically (each op emits
  * ONNX nodes), decoders traced into graphs with past/present key-value inputs and outputs, base
- * weights handed to ONNX Runtime straight from the mapped safetensors files, and per-request
- * LoRA adapters through ONNX Runtime's {@code .onnx_adapter} files. Inference only.
+ * weights handed to ONNX Runtime straight from the mapped safetensors files. Inference only.
+ *
+ * <p>Beyond the engine: {@link ai.peft4j.engine.onnx.OnnxLoraServing} serves many adapters of a
+ * {@link ai.peft4j.api.peft.PeftModel} from one session, switched per request through ONNX
+ * Runtime's {@code .onnx_adapter} files; {@link ai.peft4j.engine.onnx.OnnxExport} writes a model
+ * any ONNX Runtime client loads; {@link ai.peft4j.engine.onnx.OnnxVsPytorchBench} measures
+ * decoding speed against the PyTorch engine.
  */
 package ai.peft4j.engine.onnx;
