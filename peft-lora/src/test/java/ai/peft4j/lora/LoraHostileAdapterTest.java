@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Downloaded LoRA adapters that are forged, broken or meant for another model: each load fails
  * with one clear {@link Peft4jException} and leaves the model as it was. The messages are quoted
- * in {@code docs/GUARANTEES.md}.
+ * in README.md ("What peft4j guarantees").
  */
 class LoraHostileAdapterTest {
     private static PeftModel model;
