@@ -223,8 +223,8 @@ final class PtDecoderRuntime implements DecoderRuntime {
         int from = prefix + first - 1;
         NDArray shifted = logits.get(new NDIndex(":, " + from + ":" + (from + n) + ", :")).reshape(-1, v);
         NDArray logp = shifted.logSoftmax(-1);
-        NDArray picked = logp.gather(fm.create(targets).reshape(-1, 1), 1).reshape(-1);
-        NDArray nll = picked.mul(fm.create(weight)).sum().neg();
+        NDArray picked = logp.gather(PtOps.torchOwned(fm.create(targets)).reshape(-1, 1), 1).reshape(-1);
+        NDArray nll = picked.mul(PtOps.torchOwned(fm.create(weight))).sum().neg();
         nll.attach(fm);
         return nll;
     }
@@ -243,7 +243,7 @@ final class PtDecoderRuntime implements DecoderRuntime {
             }
             NDArray a;
             synchronized (adapterManager) {
-                a = adapterManager.create(value.data(), new Shape(value.shape()));
+                a = PtOps.torchOwned(adapterManager.create(value.data(), new Shape(value.shape())));
             }
             NDArray old = adapters.put(key, a);
             if (old != null) {
@@ -329,7 +329,7 @@ final class PtDecoderRuntime implements DecoderRuntime {
             }
             NDArray a;
             synchronized (adapterManager) {
-                a = adapterManager.create(value.data(), new Shape(value.shape()));
+                a = PtOps.torchOwned(adapterManager.create(value.data(), new Shape(value.shape())));
             }
             NDArray old = replaced.put(key, a);
             if (old != null) {

@@ -40,8 +40,8 @@ final class PtOps implements Ops {
             PtKvCache cache, boolean training, String[] rowAdapters) {
         this.runtime = runtime;
         this.fm = forwardManager;
-        this.inputIds = fm.create(toLong2(ids));
-        this.positions = fm.create(toLong2(positionIds));
+        this.inputIds = torchOwned(fm.create(toLong2(ids)));
+        this.positions = torchOwned(fm.create(toLong2(positionIds)));
         this.attentionMask = attentionMask;
         this.cache = cache;
         this.training = training;
@@ -58,6 +58,19 @@ final class PtOps implements Ops {
             }
         }
         return r;
+    }
+
+    /**
+     * A copy of an array made from Java memory into memory PyTorch owns. DJL wraps Java direct
+     * buffers without copying; autograd and views can keep using that storage after the wrapping
+     * array is gone, and the garbage collector then frees it under them (seen as intermittent NaN
+     * gradients under GC pressure). Copies of small inputs are cheap insurance.
+     */
+    static NDArray torchOwned(NDArray fromJava) {
+        NDArray owned = fromJava.duplicate();
+        owned.attach(fromJava.getManager());
+        fromJava.close();
+        return owned;
     }
 
     static NDArray nd(Tensor t) {
@@ -263,7 +276,7 @@ final class PtOps implements Ops {
 
     /** cos and sin {@code [b, 1, s, rd/2]} for this forward's positions. */
     private NDArray[] tables(RotarySpec spec) {
-        NDArray inv = fm.create(spec.invFreq());
+        NDArray inv = torchOwned(fm.create(spec.invFreq()));
         NDArray angles = positions.toType(DataType.FLOAT32, false).expandDims(-1).mul(inv).expandDims(1);
         NDArray cos = angles.cos();
         NDArray sin = angles.sin();
@@ -336,7 +349,7 @@ final class PtOps implements Ops {
                 }
             }
         }
-        additiveMask = fm.create(m, new Shape(b, 1, t, s));
+        additiveMask = torchOwned(fm.create(m, new Shape(b, 1, t, s)));
         return additiveMask;
     }
 
@@ -354,6 +367,6 @@ final class PtOps implements Ops {
         if (all) {
             return null;
         }
-        return own(fm.create(sel, new Shape(sel.length, 1, 1)));
+        return own(torchOwned(fm.create(sel, new Shape(sel.length, 1, 1))));
     }
 }
