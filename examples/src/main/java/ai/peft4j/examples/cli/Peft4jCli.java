@@ -36,6 +36,7 @@ import picocli.CommandLine.Spec;
             ScoreCommand.class,
             InfoCommand.class,
             MergeCommand.class,
+            BenchCommand.class,
             TrainCommand.class,
             PretrainCommand.class,
             SummarizeCommand.class,
