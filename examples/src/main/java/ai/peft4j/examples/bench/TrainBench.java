@@ -23,6 +23,9 @@ import ai.peft4j.api.train.TrainingListener;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -70,15 +73,16 @@ public final class TrainBench {
         }
         Map<String, String> o = options(args);
         String cmd = args[0];
+        PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
         switch (cmd) {
             case "train":
-                train(o);
+                train(o, out);
                 break;
             case "roofline":
-                roofline(o, true);
+                roofline(o, true, out);
                 break;
             case "memory":
-                memory(o);
+                memory(o, out);
                 break;
             default:
                 throw new Peft4jException("unknown bench '" + cmd + "'; use train, roofline or memory");
@@ -140,18 +144,18 @@ public final class TrainBench {
         final PeftModel model;
         final DecoderConfig cfg;
 
-        Setup(String preset, String method, int seq, int threads, Map<String, String> o) throws IOException {
+        Setup(String preset, String method, int seq, int threads, Map<String, String> o, PrintWriter out) throws IOException {
             this.dir = Files.createTempDirectory("peft4j-bench-");
             long t0 = System.nanoTime();
             ModelFactory.writeRandom(dir, preset(preset, seq), 1);
-            System.out.printf(Locale.ROOT, "model: %s random weights written in %.1f s%n", preset, (System.nanoTime() - t0) / 1e9);
+            out.printf(Locale.ROOT, "model: %s random weights written in %.1f s%n", preset, (System.nanoTime() - t0) / 1e9);
             Engine engine = Engines.byName("pytorch");
             this.model = PeftModel.open(dir, engine, new EngineOptions("cpu", threads));
             this.cfg = model.runtime().config();
             PeftMethod m = PeftMethods.byName(method);
             PeftConfig pc = m.parseConfig(methodConfig(method, o), "bench");
             model.setSeed(1).addAdapter("bench", pc);
-            System.out.println("method: " + m.name() + " " + pc.toJson() + " -> " + model.trainableParameters());
+            out.println("method: " + m.name() + " " + pc.toJson() + " -> " + model.trainableParameters());
         }
 
         @Override
@@ -190,7 +194,12 @@ public final class TrainBench {
         return perToken * batch * seqWithPrefix;
     }
 
-    private static void train(Map<String, String> o) throws Exception {
+    /**
+     * The training bench with options as {@code main} takes them (without dashes: {@code preset},
+     * {@code method}, {@code batch}, {@code seq}, {@code steps}, {@code warmup}, {@code threads},
+     * {@code config}, {@code no-roofline}); prints to {@code out} and returns the result.
+     */
+    public static Result train(Map<String, String> o, PrintWriter out) throws IOException {
         String preset = o.getOrDefault("preset", "tiny");
         String method = o.getOrDefault("method", "lora");
         int batch = intOpt(o, "batch", 4);
@@ -198,10 +207,10 @@ public final class TrainBench {
         int threads = intOpt(o, "threads", 2);
         int warmup = intOpt(o, "warmup", 2);
         int steps = intOpt(o, "steps", preset.equals("tiny") ? 30 : 6);
-        System.out.printf(Locale.ROOT, "bench train: preset %s, method %s, batch %d x seq %d, %d threads, %d warm-up + %d timed steps%n",
+        out.printf(Locale.ROOT, "bench train: preset %s, method %s, batch %d x seq %d, %d threads, %d warm-up + %d timed steps%n",
                 preset, method, batch, seq, threads, warmup, steps);
-        double peak = o.containsKey("no-roofline") ? Double.NaN : roofline(o, false);
-        try (Setup s = new Setup(preset, method, seq, threads, o)) {
+        double peak = o.containsKey("no-roofline") ? Double.NaN : roofline(o, false, out);
+        try (Setup s = new Setup(preset, method, seq, threads, o, out)) {
             int prefix = s.model.hooks().prefixLength();
             List<TokenizedExample> data = randomData(batch * (warmup + steps), seq, s.cfg.vocabSize(), 7);
             TrainingConfig tc = TrainingConfig.builder().optOptimizer("adamw").optLearningRate(1e-4)
@@ -212,7 +221,7 @@ public final class TrainBench {
             t.addListener(new TrainingListener() {
                 @Override
                 public void onStepEnd(StepMetrics m) {
-                    System.out.printf(Locale.ROOT, "  step %d/%d loss %.4f %.3f s %.0f tok/s rss %d MiB%n", m.step(), m.totalSteps(), m.loss(),
+                    out.printf(Locale.ROOT, "  step %d/%d loss %.4f %.3f s %.0f tok/s rss %d MiB%n", m.step(), m.totalSteps(), m.loss(),
                             m.stepSeconds(), m.tokensPerSecond(), rssKiB("VmRSS") / 1024);
                     if (m.step() > warmup) {
                         secs.add(m.stepSeconds());
@@ -224,17 +233,31 @@ public final class TrainBench {
             double flops = trainFlops(s.cfg, s.model.runtime().architecture().linearSites(s.cfg), batch, seq + prefix,
                     method.equals("full"));
             double gflops = flops / median / 1e9;
-            System.out.printf(Locale.ROOT, "result: %s %s batch %d seq %d: median step %.3f s, %.1f tokens/s, %.1f GFLOP/step, %.1f GFLOP/s",
+            out.printf(Locale.ROOT, "result: %s %s batch %d seq %d: median step %.3f s, %.1f tokens/s, %.1f GFLOP/step, %.1f GFLOP/s",
                     preset, method, batch, seq, median, batch * seq / median, flops / 1e9, gflops);
             if (!Double.isNaN(peak)) {
-                System.out.printf(Locale.ROOT, " = %.0f%% of the %.1f GFLOP/s GEMM peak", 100 * gflops / peak, peak);
+                out.printf(Locale.ROOT, " = %.0f%% of the %.1f GFLOP/s GEMM peak", 100 * gflops / peak, peak);
             }
-            System.out.printf(Locale.ROOT, ", peak RSS %d MiB%n", rssKiB("VmHWM") / 1024);
+            long peakRss = rssKiB("VmHWM");
+            out.printf(Locale.ROOT, ", peak RSS %d MiB%n", peakRss / 1024);
+            return new Result(preset, method, batch, seq, median, batch * seq / median, gflops, peak, peakRss);
+        }
+    }
+
+    /**
+     * One training bench result: the median step after warm-up, tokens/s, achieved GFLOP/s, the
+     * GEMM peak measured in the same run (NaN with {@code no-roofline}) and the process's peak RSS.
+     */
+    public record Result(String preset, String method, int batch, int seq, double medianStepSeconds, double tokensPerSecond,
+            double gflops, double peakGflops, long peakRssKiB) {
+        /** Achieved over peak, or NaN without a roofline. */
+        public double peakFraction() {
+            return gflops / peakGflops;
         }
     }
 
     /** Measures fp32 GEMM GFLOP/s for the preset's shapes; returns the FLOP-weighted aggregate. */
-    static double roofline(Map<String, String> o, boolean print) {
+    public static double roofline(Map<String, String> o, boolean print, PrintWriter out) {
         String preset = o.getOrDefault("preset", "gpt2-small");
         int batch = intOpt(o, "batch", 4);
         int seq = intOpt(o, "seq", 256);
@@ -271,18 +294,18 @@ public final class TrainBench {
                     totalFlops += flops;
                     totalSecs += med;
                     if (print) {
-                        System.out.printf(Locale.ROOT, "  [%d x %d] . [%d x %d]: %.2f ms, %.1f GFLOP/s%n", s[0], s[1], s[1], s[2], med * 1e3,
+                        out.printf(Locale.ROOT, "  [%d x %d] . [%d x %d]: %.2f ms, %.1f GFLOP/s%n", s[0], s[1], s[1], s[2], med * 1e3,
                                 flops / med / 1e9);
                     }
                 }
             }
         }
         double peak = totalFlops / totalSecs / 1e9;
-        System.out.printf(Locale.ROOT, "roofline: %s GEMM mix at %d threads (M = %d tokens): %.1f GFLOP/s fp32%n", preset, threads, m, peak);
+        out.printf(Locale.ROOT, "roofline: %s GEMM mix at %d threads (M = %d tokens): %.1f GFLOP/s fp32%n", preset, threads, m, peak);
         return peak;
     }
 
-    private static void memory(Map<String, String> o) throws Exception {
+    private static void memory(Map<String, String> o, PrintWriter out) throws Exception {
         String preset = o.getOrDefault("preset", "tiny");
         String method = o.getOrDefault("method", "full");
         int batch = intOpt(o, "batch", 2);
@@ -290,7 +313,7 @@ public final class TrainBench {
         int steps = intOpt(o, "steps", 2000);
         int probe = intOpt(o, "probe", 200);
         int threads = intOpt(o, "threads", 2);
-        try (Setup s = new Setup(preset, method, seq, threads, o)) {
+        try (Setup s = new Setup(preset, method, seq, threads, o, out)) {
             List<TokenizedExample> data = randomData(64, seq, s.cfg.vocabSize(), 3);
             TrainingConfig tc = TrainingConfig.builder().optOptimizer("adamw").optLearningRate(1e-4).optBatchSize(batch)
                     .optMaxSteps(steps).optSaveFinal(false).build();
@@ -306,14 +329,14 @@ public final class TrainBench {
                         rss[i] = rssKiB("VmRSS");
                         Runtime rt = Runtime.getRuntime();
                         heap[i] = (rt.totalMemory() - rt.freeMemory()) / 1024;
-                        System.out.printf(Locale.ROOT, "  after %d steps: RSS %d KiB (Java heap used %d KiB), loss %.4f%n", m.step(), rss[i],
+                        out.printf(Locale.ROOT, "  after %d steps: RSS %d KiB (Java heap used %d KiB), loss %.4f%n", m.step(), rss[i],
                                 heap[i], m.loss());
                     }
                 }
             });
             long t0 = System.nanoTime();
             t.train(data, null);
-            System.out.printf(Locale.ROOT, "result: memory %s %s: RSS after %d steps %d KiB, after %d steps %d KiB (%+.1f%%), %.1f ms/step, peak RSS %d MiB%n",
+            out.printf(Locale.ROOT, "result: memory %s %s: RSS after %d steps %d KiB, after %d steps %d KiB (%+.1f%%), %.1f ms/step, peak RSS %d MiB%n",
                     preset, method, probe, rss[0], steps, rss[1], 100.0 * (rss[1] - rss[0]) / rss[0], (System.nanoTime() - t0) / 1e6 / steps,
                     rssKiB("VmHWM") / 1024);
         }

@@ -11,11 +11,15 @@ import picocli.CommandLine.Spec;
  *
  * <pre>{@code
  * peft4j bench generate --engine both --preset gpt2-small --threads 2 --repeats 5
+ * peft4j bench train --preset gpt2-small --method lora --batch 4 --seq 256
+ * peft4j bench roofline --preset gpt2-small --threads 2
  * }</pre>
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (heavy: run them on a quiet machine).",
         subcommands = {
             BenchGenerateCommand.class,
+            BenchTrainCommand.class,
+            BenchRooflineCommand.class,
         })
 public final class BenchCommand implements Callable<Integer> {
     @Spec

@@ -36,13 +36,13 @@ import picocli.CommandLine.Spec;
             ScoreCommand.class,
             InfoCommand.class,
             MergeCommand.class,
+            BenchCommand.class,
             TrainCommand.class,
             PretrainCommand.class,
             SummarizeCommand.class,
             RougeCommand.class,
             DemoCommand.class,
             ExportOnnxCommand.class,
-            BenchCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Peft4jCli implements Callable<Integer> {

@@ -57,6 +57,9 @@ public final class FineTuneJob {
         if (listener != null) {
             trainer.addListener(listener);
         }
+        if (training.outputDir() != null) {
+            Checkpoints.recover(training.outputDir()); // before choosing the newest checkpoint
+        }
         Optional<Path> last = resume && training.outputDir() != null ? Checkpoints.latest(training.outputDir()) : Optional.empty();
         if (last.isPresent()) {
             LOG.info("resuming from {}", last.get());

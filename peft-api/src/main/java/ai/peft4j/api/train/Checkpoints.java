@@ -6,6 +6,7 @@ import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -32,6 +33,7 @@ public final class Checkpoints {
     public static final String OPTIMIZER = "optimizer.safetensors";
 
     private static final Pattern NAME = Pattern.compile("checkpoint-(\\d+)");
+    private static final Pattern LEFTOVER = Pattern.compile("\\.(checkpoint-\\d+)\\.(tmp|del|bak)-[0-9a-z]+");
 
     private Checkpoints() {}
 
@@ -66,12 +68,56 @@ public final class Checkpoints {
         return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
     }
 
-    /** Deletes the oldest checkpoints with step <= {@code upToStep} beyond the newest {@code keep}. */
+    /**
+     * Deletes the oldest checkpoints with step <= {@code upToStep} beyond the newest {@code keep}.
+     * Each is first renamed to a hidden {@code .checkpoint-<step>.del-<n>} sibling, so a crash in
+     * the middle of the deletion never leaves a half-deleted directory under a checkpoint name.
+     */
     static void prune(Path outputDir, int keep, long upToStep) {
         List<Path> all = new ArrayList<>(list(outputDir));
         all.removeIf(p -> stepOf(p) > upToStep);
         for (int i = 0; i < all.size() - keep; i++) {
-            deleteTree(all.get(i));
+            Path dir = all.get(i);
+            Path doomed = dir.resolveSibling("." + dir.getFileName() + ".del-" + System.nanoTime());
+            try {
+                Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException e) {
+                throw new Peft4jException(dir + ": cannot remove old checkpoint: " + e.getMessage(), e);
+            }
+            deleteTree(doomed);
+        }
+    }
+
+    /**
+     * Removes what a killed run can leave next to its checkpoints: {@code .checkpoint-<step>.tmp-*}
+     * (a checkpoint being written) and {@code .checkpoint-<step>.del-*} (one being deleted). A
+     * {@code .bak-*} backup is renamed back if its checkpoint is missing (a crash between the two
+     * renames of {@code AtomicFiles.replaceDirectory}), and otherwise removed. Called before a run
+     * writes into the directory; one run per output directory at a time.
+     */
+    public static void recover(Path outputDir) {
+        if (!Files.isDirectory(outputDir)) {
+            return;
+        }
+        List<Path> stale;
+        try (Stream<Path> s = Files.list(outputDir)) {
+            stale = s.filter(p -> LEFTOVER.matcher(p.getFileName().toString()).matches()).sorted().toList();
+        } catch (IOException e) {
+            throw new Peft4jException(outputDir + ": cannot list checkpoints: " + e.getMessage(), e);
+        }
+        for (Path p : stale) {
+            Matcher m = LEFTOVER.matcher(p.getFileName().toString());
+            m.matches();
+            Path target = outputDir.resolve(m.group(1));
+            try {
+                if (m.group(2).equals("bak") && !Files.exists(target) && Files.isRegularFile(p.resolve(STATE))) {
+                    Files.move(p, target, StandardCopyOption.ATOMIC_MOVE);
+                } else {
+                    deleteTree(p);
+                }
+            } catch (IOException | RuntimeException e) {
+                // a leftover that cannot be removed is harmless: it never matches a checkpoint name
+            }
         }
     }
 

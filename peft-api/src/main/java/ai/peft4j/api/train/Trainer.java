@@ -149,6 +149,7 @@ public final class Trainer {
 
     /** Trains from the adapter's current values. {@code eval} may be null or empty. */
     public TrainingResult train(List<TokenizedExample> train, List<TokenizedExample> eval) {
+        recoverOutputDir();
         Run run = new Run(train, eval);
         return run.loop();
     }
@@ -161,9 +162,17 @@ public final class Trainer {
      *     batch size, accumulation or seed
      */
     public TrainingResult resume(Path checkpointDir, List<TokenizedExample> train, List<TokenizedExample> eval) {
+        recoverOutputDir();
         Run run = new Run(train, eval);
         run.restore(checkpointDir);
         return run.loop();
+    }
+
+    /** Clears what a killed run left in the output directory (see {@link Checkpoints#recover}). */
+    private void recoverOutputDir() {
+        if (config.outputDir() != null) {
+            Checkpoints.recover(config.outputDir());
+        }
     }
 
     // ---- one run ---------------------------------------------------------------------------

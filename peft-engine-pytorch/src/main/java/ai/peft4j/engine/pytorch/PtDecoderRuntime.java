@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.peft4j.api.Peft4jException;
 import ai.peft4j.api.checkpoint.Checkpoint;
@@ -163,16 +165,46 @@ final class PtDecoderRuntime implements DecoderRuntime {
         return PtOps.nd(arch.lmHead(ctx, cfg, h));
     }
 
+    /**
+     * Rows x vocab logits one loss chunk may hold, from the property {@code peft4j.lossChunkElements}
+     * (e.g. 16777216 = 64 MiB of logits); 0, the default, computes the head in one piece. Opt-in
+     * for now: chunked gradients match the unchunked ones (PtChunkedLossTest), but with one
+     * position per chunk a from-scratch full fine-tuning run hit NaN gradients at a finite loss,
+     * the same symptom as LoRA dropout at a high learning rate; until that is understood it stays off.
+     */
+    static volatile long lossChunkElements = Long.getLong("peft4j.lossChunkElements", 0L);
+
+    /**
+     * The summed loss and its gradients with a chunked LM head: the decoder body runs once; its
+     * output is detached and the head plus cross-entropy run over chunks of positions, each chunk's
+     * backward adding into the detached output's gradient (and into any trainable head weight), so
+     * the full {@code [tokens x vocab]} logits and their gradient never exist at once; then one
+     * backward takes that gradient through the body. The gradients are exact (the chunk sums are
+     * the unchunked sum, in another order).
+     */
     @Override
     public LossResult lossAndGradients(TrainBatch batch, HookSet hooks, boolean withGradients) {
         HookSet h = hooks == null ? HookSet.EMPTY : hooks;
         ForwardRequest req = ForwardRequest.start(batch.inputIds(), batch.attentionMask(), h, null, false);
         checkLength(req, null);
         int prefix = h.prefixLength();
+        int[][] labels = batch.labels();
+        int first = prefix > 0 ? 0 : 1;
+        int n = labels[0].length - first; // positions that predict a label
+        int from = prefix + first - 1;    // the hidden position that predicts labels[.][first]
+        long perChunk = lossChunkElements;
+        long rowsPerChunk = perChunk <= 0 ? n
+                : Math.max(1, perChunk / ((long) labels.length * config().vocabSize()));
+        int chunk = (int) Math.min(n, rowsPerChunk);
         try (NDManager fm = root.newSubManager()) {
             if (!withGradients) {
-                NDArray logits = run(fm, req, null, false, false);
-                double sum = nllSum(fm, logits, batch.labels(), prefix).getFloat();
+                NDArray hidden = body(fm, req, false);
+                double sum = 0;
+                for (int t0 = 0; t0 < n; t0 += chunk) {
+                    try (NDManager cm = fm.newSubManager()) {
+                        sum += headLoss(cm, req, false, hidden, labels, first, from, t0, Math.min(n, t0 + chunk)).getFloat();
+                    }
+                }
                 return new LossResult(sum, batch.targetCount(prefix), Map.of());
             }
             Map<String, NDArray> params = new LinkedHashMap<>();
@@ -181,12 +213,28 @@ final class PtDecoderRuntime implements DecoderRuntime {
                 p.setRequiresGradient(true);
                 params.put(key, p);
             }
-            double sum;
+            double sum = 0;
             try (GradientCollector gc = ai.djl.engine.Engine.getEngine("PyTorch").newGradientCollector()) {
-                NDArray logits = run(fm, req, null, false, training);
-                NDArray loss = nllSum(fm, logits, batch.labels(), prefix);
-                sum = loss.getFloat();
-                gc.backward(loss);
+                NDArray hidden = body(fm, req, training);
+                if (chunk >= n) {
+                    NDArray loss = headLoss(fm, req, training, hidden, labels, first, from, 0, n);
+                    sum = loss.getFloat();
+                    gc.backward(loss);
+                } else {
+                    NDArray detached = hidden.stopGradient();
+                    detached.attach(fm);
+                    detached.setRequiresGradient(true);
+                    for (int t0 = 0; t0 < n; t0 += chunk) {
+                        try (NDManager cm = fm.newSubManager()) {
+                            NDArray loss = headLoss(cm, req, training, detached, labels, first, from, t0, Math.min(n, t0 + chunk));
+                            sum += loss.getFloat();
+                            gc.backward(loss);
+                        }
+                    }
+                    NDArray dHidden = detached.getGradient();
+                    dHidden.attach(fm);
+                    JniUtils.backward((PtNDArray) hidden, (PtNDArray) dHidden, false, false);
+                }
             }
             Map<String, HostTensor> grads = new LinkedHashMap<>();
             for (Map.Entry<String, NDArray> e : params.entrySet()) {
@@ -201,31 +249,42 @@ final class PtDecoderRuntime implements DecoderRuntime {
         }
     }
 
+    /** The decoder body (embedding, input hooks, blocks): the hidden states the LM head reads. */
+    private NDArray body(NDManager fm, ForwardRequest req, boolean train) {
+        PtOps ops = new PtOps(this, fm, req.inputIds(), req.positionIds(), req.attentionMask(), null, train, req.rowAdapters());
+        ForwardContext ctx = new ForwardContext(ops, req.hooks(), req.startsSequence());
+        Architecture arch = architecture();
+        DecoderConfig cfg = config();
+        return PtOps.nd(arch.decode(ctx, cfg, ctx.applyInputHooks(arch.embed(ctx, cfg))));
+    }
+
     /**
-     * Summed next-token negative log-likelihood over labels != -100. With a soft prompt the labels
-     * are extended with -100 over the prefix, so the last virtual position predicts label 0 (PEFT).
+     * The LM head and summed next-token NLL for label positions {@code [t0, t1)} (relative to
+     * {@code first}), whose predicting hidden positions start at {@code from + t0}; arrays in {@code cm}.
      */
-    private static NDArray nllSum(NDManager fm, NDArray logits, int[][] labels, int prefix) {
+    private NDArray headLoss(NDManager cm, ForwardRequest req, boolean train, NDArray hidden, int[][] labels, int first, int from,
+            int t0, int t1) {
+        PtOps ops = new PtOps(this, cm, req.inputIds(), req.positionIds(), req.attentionMask(), null, train, req.rowAdapters());
+        ForwardContext ctx = new ForwardContext(ops, req.hooks(), req.startsSequence());
+        NDArray slice = hidden.get(new NDIndex(":, " + (from + t0) + ":" + (from + t1) + ", :"));
+        slice.attach(cm);
+        NDArray logits = PtOps.nd(architecture().lmHead(ctx, config(), new PtTensor(slice)));
         int b = labels.length;
-        int s = labels[0].length;
-        int first = prefix > 0 ? 0 : 1;
-        int n = s - first;
+        int n = t1 - t0;
         long v = logits.getShape().get(2);
         long[] targets = new long[b * n];
         float[] weight = new float[b * n];
         for (int i = 0; i < b; i++) {
             for (int t = 0; t < n; t++) {
-                int y = labels[i][t + first];
+                int y = labels[i][first + t0 + t];
                 targets[i * n + t] = y == TrainBatch.IGNORE ? 0 : y;
                 weight[i * n + t] = y == TrainBatch.IGNORE ? 0f : 1f;
             }
         }
-        int from = prefix + first - 1;
-        NDArray shifted = logits.get(new NDIndex(":, " + from + ":" + (from + n) + ", :")).reshape(-1, v);
-        NDArray logp = shifted.logSoftmax(-1);
-        NDArray picked = logp.gather(PtOps.torchOwned(fm.create(targets)).reshape(-1, 1), 1).reshape(-1);
-        NDArray nll = picked.mul(PtOps.torchOwned(fm.create(weight))).sum().neg();
-        nll.attach(fm);
+        NDArray logp = logits.reshape(-1, v).logSoftmax(-1);
+        NDArray picked = logp.gather(PtOps.torchOwned(cm.create(targets)).reshape(-1, 1), 1).reshape(-1);
+        NDArray nll = picked.mul(PtOps.torchOwned(cm.create(weight))).sum().neg();
+        nll.attach(cm);
         return nll;
     }
 

@@ -1,0 +1,213 @@
+package ai.peft4j.examples.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.peft4j.api.engine.EngineOptions;
+import ai.peft4j.api.engine.Engines;
+import ai.peft4j.api.io.HostTensor;
+import ai.peft4j.api.io.SafetensorsFile;
+import ai.peft4j.api.peft.PeftModel;
+import ai.peft4j.api.train.Checkpoints;
+import ai.peft4j.testkit.Fixtures;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Crash safety of {@code peft4j train}: a child JVM training LoRA (with dropout, so the per-step
+ * reseeding matters) and writing a checkpoint every step is killed with SIGKILL three times, at
+ * seeded random delays after it made progress and once the moment a checkpoint is being written.
+ * After every kill the output directory must hold only complete, loadable {@code checkpoint-<step>}
+ * directories (temporary ones are hidden {@code .checkpoint-*} siblings), and {@code --resume}
+ * must finish with the adapter of an uninterrupted run.
+ */
+class TrainKillResumeTest {
+    private static final int STEPS = 60;
+    private static final long SEED = 20261126L;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void sigkilledRunsResumeToTheUninterruptedAdapter() throws Exception {
+        Path data = tmp.resolve("train.csv");
+        try (var in = getClass().getResourceAsStream("/ai/peft4j/examples/summarization/data/train.csv")) {
+            List<String> lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().limit(17).toList();
+            Files.write(data, lines, StandardCharsets.UTF_8);
+        }
+        Path reference = tmp.resolve("reference");
+        Process ref = start(data, reference, false, "reference");
+        assertThat(ref.waitFor(120, TimeUnit.SECONDS)).as("reference run finished").isTrue();
+        assertThat(ref.exitValue()).as(log("reference")).isZero();
+
+        Path out = tmp.resolve("killed");
+        Random random = new Random(SEED);
+        long newest = 0;
+        List<String> kills = new ArrayList<>();
+        for (int kill = 0; kill < 3; kill++) {
+            List<String> leftovers = temporaries(out);
+            Process p = start(data, out, true, "kill" + kill);
+            long before = newest;
+            String when;
+            if (kill == 2) {
+                // the moment this run writes (or prunes) a checkpoint: a new hidden sibling exists
+                waitFor(p, () -> newestStep(out) > before && temporaries(out).stream().anyMatch(t -> !leftovers.contains(t)),
+                        "a checkpoint being written");
+                when = "while writing a checkpoint";
+            } else {
+                waitFor(p, () -> newestStep(out) > before, "a new checkpoint");
+                long delay = random.nextInt(400);
+                Thread.sleep(delay);
+                when = delay + " ms after a new checkpoint";
+            }
+            p.destroyForcibly(); // SIGKILL on Linux: no shutdown hooks, no finally blocks
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as("killed, not finished: " + log("kill" + kill)).isNotZero();
+            long step = checkEveryCheckpointIsComplete(out);
+            assertThat(step).as("newest checkpoint after kill %d", kill).isGreaterThanOrEqualTo(newest).isLessThan(STEPS + 1);
+            kills.add("kill " + kill + " " + when + ": newest checkpoint-" + step);
+            newest = step;
+        }
+
+        Process last = start(data, out, true, "resume");
+        assertThat(last.waitFor(120, TimeUnit.SECONDS)).as("resumed run finished").isTrue();
+        assertThat(last.exitValue()).as(log("resume")).isZero();
+        assertThat(log("resume")).contains("steps " + STEPS);
+        checkEveryCheckpointIsComplete(out);
+        assertThat(hasTemporary(out)).as("stale temporary checkpoint directories are cleaned up").isFalse();
+
+        Map<String, float[]> expected = tensors(reference.resolve("adapter_model.safetensors"));
+        Map<String, float[]> actual = tensors(out.resolve("adapter_model.safetensors"));
+        assertThat(actual.keySet()).isEqualTo(expected.keySet());
+        double maxDiff = 0;
+        for (String k : expected.keySet()) {
+            float[] e = expected.get(k);
+            float[] a = actual.get(k);
+            assertThat(a).hasSameSizeAs(e);
+            for (int i = 0; i < e.length; i++) {
+                maxDiff = Math.max(maxDiff, Math.abs((double) e[i] - a[i]));
+            }
+        }
+        System.out.println(String.join("\n", kills) + "\nmax |resumed - uninterrupted| = " + maxDiff);
+        assertThat(maxDiff).as("max abs diff to the uninterrupted adapter (%s)", kills).isLessThanOrEqualTo(1e-6);
+        // the killed run learned something: the adapter moved away from its B = 0 start
+        assertThat(actual.values().stream().anyMatch(t -> anyNonZero(t))).isTrue();
+    }
+
+    private Process start(Path data, Path out, boolean resume, String name) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(java, "-Dai.djl.offline=true", "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+                Peft4jCli.class.getName(), "train", "--model", Fixtures.model("tiny-gpt2").toString(), "--method", "lora",
+                "--set", "r=4", "--set", "lora_alpha=8", "--set", "lora_dropout=0.1", "--set", "target_modules=[\"c_attn\",\"c_proj\"]",
+                "--data", data.toString(), "--prompt-template", "{text} 한줄 요약:", "--completion-template", " {summary}",
+                "--out", out.toString(), "--steps", Integer.toString(STEPS), "--batch", "2", "--lr", "2e-3", "--max-length", "48",
+                "--checkpoint-every", "1", "--seed", "7", "--threads", "1", "--no-progress"));
+        if (resume) {
+            cmd.add("--resume");
+        }
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve(name + ".log").toFile()).start();
+    }
+
+    private String log(String name) {
+        try {
+            return Files.readString(tmp.resolve(name + ".log"), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    private interface Condition {
+        boolean holds() throws IOException;
+    }
+
+    private static void waitFor(Process p, Condition c, String what) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!c.holds()) {
+            if (!p.isAlive()) {
+                throw new AssertionError("the run ended (exit " + p.exitValue() + ") before " + what);
+            }
+            if (System.nanoTime() > deadline) {
+                p.destroyForcibly();
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    private static long newestStep(Path out) {
+        return Checkpoints.latest(out).map(Checkpoints::stepOf).orElse(0L);
+    }
+
+    private static boolean hasTemporary(Path out) throws IOException {
+        return !temporaries(out).isEmpty();
+    }
+
+    /** Hidden {@code .checkpoint-*} siblings: checkpoints being written or deleted. */
+    private static List<String> temporaries(Path out) throws IOException {
+        if (!Files.isDirectory(out)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(out)) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".checkpoint-")).toList();
+        }
+    }
+
+    /**
+     * Every {@code checkpoint-<step>} under its final name is complete: all four files, a parsable
+     * state naming its own step, and an adapter that loads. Returns the newest step.
+     */
+    private static long checkEveryCheckpointIsComplete(Path out) throws IOException {
+        List<Path> named;
+        try (Stream<Path> s = Files.list(out)) {
+            named = s.filter(p -> p.getFileName().toString().matches("checkpoint-\\d+")).sorted().toList();
+        }
+        assertThat(named).as("at least one checkpoint in %s", out).isNotEmpty();
+        assertThat(Checkpoints.list(out)).as("every checkpoint-<step> directory counts as complete").hasSameSizeAs(named);
+        try (PeftModel model = PeftModel.open(Fixtures.model("tiny-gpt2"), Engines.byName("pytorch"), EngineOptions.defaults())) {
+            for (Path c : named) {
+                for (String f : List.of("adapter_config.json", "adapter_model.safetensors", Checkpoints.OPTIMIZER, Checkpoints.STATE)) {
+                    assertThat(c.resolve(f)).as("%s in %s", f, c).isRegularFile();
+                }
+                JsonObject state = JsonParser.parseString(Files.readString(c.resolve(Checkpoints.STATE))).getAsJsonObject();
+                assertThat(state.get("global_step").getAsLong()).isEqualTo(Checkpoints.stepOf(c));
+                String name = "c" + Checkpoints.stepOf(c);
+                model.loadAdapter(c, name);
+                model.deleteAdapter(name);
+                tensors(c.resolve(Checkpoints.OPTIMIZER));
+            }
+        }
+        return Checkpoints.stepOf(Checkpoints.latest(out).orElseThrow());
+    }
+
+    private static Map<String, float[]> tensors(Path file) {
+        Map<String, float[]> m = new TreeMap<>();
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            for (String k : f.tensors().keySet()) {
+                HostTensor t = f.readHost(k);
+                m.put(k, t.data());
+            }
+        }
+        return m;
+    }
+
+    private static boolean anyNonZero(float[] t) {
+        for (float v : t) {
+            if (v != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
