@@ -79,6 +79,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+    private long recomputedMicroBatches;
     private static final String STATE_FORMAT = "peft4j-trainer-state/1";
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeSpecialFloatingPointValues()
             .create();
@@ -248,8 +249,7 @@ public final class Trainer {
                     Map<String, float[]> grads = null;
                     for (int micro = 0; micro < config.gradientAccumulationSteps() && batchIndex < batcher.batchesPerEpoch(); micro++) {
                         TrainBatch batch = batcher.collate(batches(epoch).get(batchIndex++));
-                        runtime.setSeed(mix(config.seed(), step, micro));
-                        LossResult r = runtime.lossAndGradients(batch, hooks, true);
+                        LossResult r = lossAndGradients(runtime, batch, hooks, mix(config.seed(), step, micro), step + 1);
                         lossSum += r.lossSum();
                         targets += r.tokens();
                         inputTokens += realTokens(batch);
@@ -536,6 +536,41 @@ public final class Trainer {
     }
 
     /** The number of attended (unpadded) tokens. */
+    /**
+     * One micro-batch's loss and gradients. When the loss is finite but a gradient is not, the
+     * micro-batch is computed once more with the same seed: the PyTorch engine has been seen to
+     * return such gradients intermittently (not reproducible in a second computation), while a
+     * real divergence repeats. A repeat that is still non-finite is left to the caller, which
+     * stops the run.
+     */
+    private LossResult lossAndGradients(DecoderRuntime runtime, TrainBatch batch, HookSet hooks, long seed, long stepNo) {
+        runtime.setSeed(seed);
+        LossResult r = runtime.lossAndGradients(batch, hooks, true);
+        for (int attempt = 1; attempt <= 2 && Double.isFinite(r.lossSum()) && !finite(r.gradients()); attempt++) {
+            LOG.warn("step {}: finite loss but non-finite gradients; computing the micro-batch again", stepNo);
+            recomputedMicroBatches++;
+            runtime.setSeed(seed);
+            r = runtime.lossAndGradients(batch, hooks, true);
+        }
+        return r;
+    }
+
+    private static boolean finite(Map<String, HostTensor> grads) {
+        for (HostTensor g : grads.values()) {
+            for (float v : g.data()) {
+                if (!Float.isFinite(v)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** How many micro-batches were computed twice because of non-finite gradients (see above). */
+    public long recomputedMicroBatches() {
+        return recomputedMicroBatches;
+    }
+
     /** The parameters whose gradients hold NaN or Inf, for the divergence message. */
     private static List<String> nonFinite(Map<String, float[]> grads) {
         List<String> bad = new ArrayList<>();

@@ -242,7 +242,8 @@ final class PtDecoderRuntime implements DecoderRuntime {
                 // close it, or every step leaks the handle and keeps the gradient's storage alive.
                 try (NDArray g = e.getValue().getGradient()) {
                     grads.put(e.getKey(), new HostTensor(e.getValue().getShape().getShape(), g.toFloatArray()));
-                    g.subi(g);
+                    // Fill with zeros rather than subtract: a gradient holding NaN stays NaN under g - g.
+                    g.set(new ai.djl.ndarray.index.NDIndex("..."), 0f);
                 }
             }
             return new LossResult(sum, batch.targetCount(prefix), grads);
