@@ -42,8 +42,8 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--test-limit", paramLabel = "N", description = "Score only the first N test documents.")
     Integer testLimit;
 
-    @Option(names = "--epochs", description = "Epochs per method (default 1).")
-    int epochs = 1;
+    @Option(names = "--epochs", description = "Epochs per method (default 3).")
+    int epochs = 3;
 
     @Option(names = "--no-progress", description = "No progress bars.")
     boolean noProgress;
