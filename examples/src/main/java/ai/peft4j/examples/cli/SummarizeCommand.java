@@ -145,13 +145,7 @@ public final class SummarizeCommand {
             boolean pt = peftMethod.peftType().equals("PROMPT_TUNING");
             var json = JsonParser.parseString(peftMethod.peftType().equals("LORA") ? BASELINE_LORA : pt ? BASELINE_PROMPT_TUNING : "{}")
                     .getAsJsonObject();
-            for (String s : sets) {
-                int eq = s.indexOf('=');
-                if (eq <= 0) {
-                    throw new Peft4jException("--set expects KEY=VALUE, got '" + s + "'");
-                }
-                json.add(s.substring(0, eq), JsonParser.parseString(s.substring(eq + 1)));
-            }
+            MethodConfigOverrides.apply(json, sets);
             PeftConfig config = peftMethod.parseConfig(json, "summarize train");
             var examples = SummarizationEval.trainingExamples(read(data), Summarizer.DEFAULT_TEMPLATE);
             try (LoadedModel m = LoadedModel.open(model, engineFlags.engine(injector), engineFlags.options(injector))) {

@@ -176,20 +176,6 @@ public final class TrainCommand implements Callable<Integer> {
                 throw new Peft4jException(config + ": not valid JSON: " + e.getMessage(), e);
             }
         }
-        for (String s : sets) {
-            int eq = s.indexOf('=');
-            if (eq <= 0) {
-                throw new Peft4jException("--set expects KEY=VALUE, got '" + s + "'");
-            }
-            String value = s.substring(eq + 1);
-            JsonElement v;
-            try {
-                v = JsonParser.parseString(value);
-            } catch (RuntimeException e) {
-                v = new com.google.gson.JsonPrimitive(value);
-            }
-            json.add(s.substring(0, eq), v);
-        }
-        return json;
+        return MethodConfigOverrides.apply(json, sets);
     }
 }
