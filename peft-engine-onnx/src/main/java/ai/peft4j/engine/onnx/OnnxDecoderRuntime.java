@@ -14,6 +14,7 @@ import ai.peft4j.api.engine.Engine;
 import ai.peft4j.api.engine.ForwardRequest;
 import ai.peft4j.api.engine.KvCache;
 import ai.peft4j.api.engine.Logits;
+import ai.peft4j.api.engine.AbstractParameterStore;
 import ai.peft4j.api.engine.ParameterStore;
 import ai.peft4j.api.io.HostTensor;
 import ai.peft4j.api.model.Architecture;
@@ -39,7 +40,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -72,7 +72,7 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
     private final Checkpoint checkpoint;
     private final OrtEnvironment env;
     private final int threads;
-    private final Store store = new Store();
+    private final Store store;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final Map<String, OnnxTensor> baseTensors = new ConcurrentHashMap<>();
     private final Map<HookSet, Map<Variant, Trace>> traces = Collections.synchronizedMap(new WeakHashMap<>());
@@ -94,6 +94,7 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
     OnnxDecoderRuntime(OnnxEngine engine, Checkpoint checkpoint, OrtEnvironment env, int threads) {
         this.engine = engine;
         this.checkpoint = checkpoint;
+        this.store = new Store(checkpoint);
         this.env = env;
         this.threads = threads;
         for (Path p : shardPaths(checkpoint)) {
@@ -415,7 +416,7 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
     /** The tensor ONNX Runtime reads a base weight from: a merge override, else the mapped file. */
     private OnnxTensor baseTensor(String key) {
         return baseTensors.computeIfAbsent(key, k -> {
-            HostTensor replaced = store.replaced.get(k);
+            HostTensor replaced = store.replacedValue(k);
             long[] shape = checkpoint.info(k).shape();
             try {
                 if (replaced != null) {
@@ -517,7 +518,7 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
                 shapes.put(key, known);
                 return new GraphValue(key);
             }
-            HostTensor adapter = store.adapters.get(key);
+            HostTensor adapter = store.adapterValue(key);
             if (adapter != null) {
                 long[] dims = adapter.shape();
                 Object[] declared = new Object[dims.length];
@@ -557,16 +558,17 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
     }
 
     /** Adapter tensors on the host (fed as inputs) and merge overrides (injected as initializers). */
-    private final class Store implements ParameterStore {
-        final Map<String, HostTensor> adapters = new ConcurrentHashMap<>();
-        final Map<String, HostTensor> replaced = new ConcurrentHashMap<>();
+    private final class Store extends AbstractParameterStore<HostTensor> {
         private final Map<String, OnnxTensor> fed = new ConcurrentHashMap<>();
-        private final Set<String> trainable = ConcurrentHashMap.newKeySet();
+
+        Store(Checkpoint checkpoint) {
+            super(checkpoint);
+        }
 
         /** Whether every traced adapter input still exists with the traced shape. */
         boolean matches(Map<String, long[]> traced) {
             for (Map.Entry<String, long[]> e : traced.entrySet()) {
-                HostTensor t = adapters.get(e.getKey());
+                HostTensor t = adapterValue(e.getKey());
                 if (t == null || !Arrays.equals(t.shape(), e.getValue())) {
                     return false;
                 }
@@ -576,7 +578,7 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
 
         OnnxTensor tensor(String key) {
             return fed.computeIfAbsent(key, k -> {
-                HostTensor t = adapters.get(k);
+                HostTensor t = adapterValue(k);
                 if (t == null) {
                     throw new Peft4jException("adapter parameter '" + k + "' was removed while a graph still uses it");
                 }
@@ -588,145 +590,42 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
             });
         }
 
-        private void dropFed(String key) {
-            OnnxTensor old = fed.remove(key);
-            if (old != null) {
-                old.close();
-            }
-        }
-
         void closeTensors() {
             fed.values().forEach(OnnxTensor::close);
             fed.clear();
         }
 
         @Override
-        public void put(String key, HostTensor value, boolean isTrainable) {
-            if (checkpoint.contains(key)) {
-                throw new Peft4jException("adapter parameter key '" + key + "' collides with a base weight");
+        protected HostTensor upload(String key, HostTensor value) {
+            return value.copy();
+        }
+
+        @Override
+        protected HostTensor download(String key, HostTensor value) {
+            return value.copy();
+        }
+
+        @Override
+        protected void adapterChanged(String key) {
+            OnnxTensor old = fed.remove(key);
+            if (old != null) {
+                old.close();
             }
+        }
+
+        @Override
+        protected void baseChanged(String key) {
+            invalidate(key);
+        }
+
+        @Override
+        protected void exclusively(Runnable change) {
             lock.writeLock().lock();
             try {
-                adapters.put(key, value.copy());
-                dropFed(key);
-                if (isTrainable) {
-                    trainable.add(key);
-                } else {
-                    trainable.remove(key);
-                }
+                change.run();
             } finally {
                 lock.writeLock().unlock();
             }
-        }
-
-        @Override
-        public void update(String key, HostTensor value) {
-            if (adapters.containsKey(key)) {
-                put(key, value, trainable.contains(key));
-            } else if (replaced.containsKey(key)) {
-                boolean wasTrainable = trainable.contains(key);
-                replaceBase(key, value);
-                if (wasTrainable) {
-                    trainable.add(key);
-                }
-            } else {
-                throw new Peft4jException("no trainable parameter '" + key + "' to update");
-            }
-        }
-
-        @Override
-        public HostTensor get(String key) {
-            HostTensor a = adapters.get(key);
-            if (a != null) {
-                return a.copy();
-            }
-            HostTensor r = replaced.get(key);
-            if (r != null) {
-                return r.copy();
-            }
-            if (!checkpoint.contains(key)) {
-                throw new Peft4jException("no parameter '" + key + "'");
-            }
-            return checkpoint.readHost(key);
-        }
-
-        @Override
-        public boolean contains(String key) {
-            return adapters.containsKey(key) || checkpoint.contains(key);
-        }
-
-        @Override
-        public void remove(String key) {
-            lock.writeLock().lock();
-            try {
-                adapters.remove(key);
-                trainable.remove(key);
-                dropFed(key);
-            } finally {
-                lock.writeLock().unlock();
-            }
-        }
-
-        @Override
-        public Set<String> adapterKeys() {
-            return Collections.unmodifiableSet(new TreeSet<>(adapters.keySet()));
-        }
-
-        @Override
-        public Set<String> trainableKeys() {
-            return Collections.unmodifiableSet(new TreeSet<>(trainable));
-        }
-
-        @Override
-        public void setTrainable(String key, boolean isTrainable) {
-            if (!contains(key)) {
-                throw new Peft4jException("no parameter '" + key + "'");
-            }
-            if (isTrainable && !adapters.containsKey(key) && !replaced.containsKey(key)) {
-                replaceBase(key, get(key));
-            }
-            if (isTrainable) {
-                trainable.add(key);
-            } else {
-                trainable.remove(key);
-            }
-        }
-
-        @Override
-        public void replaceBase(String key, HostTensor value) {
-            if (!checkpoint.contains(key)) {
-                throw new Peft4jException("no base weight '" + key + "'");
-            }
-            long[] expected = checkpoint.info(key).shape();
-            if (!Arrays.equals(expected, value.shape())) {
-                throw new Peft4jException("base weight '" + key + "' has shape " + Arrays.toString(expected)
-                        + ", replacement has " + Arrays.toString(value.shape()));
-            }
-            lock.writeLock().lock();
-            try {
-                replaced.put(key, value.copy());
-                invalidate(key);
-            } finally {
-                lock.writeLock().unlock();
-            }
-        }
-
-        @Override
-        public void restoreBase(String key) {
-            lock.writeLock().lock();
-            try {
-                trainable.remove(key);
-                if (replaced.remove(key) != null) {
-                    invalidate(key);
-                }
-            } finally {
-                lock.writeLock().unlock();
-            }
-        }
-
-        @Override
-        public boolean isBaseReplaced(String key) {
-            return replaced.containsKey(key);
         }
     }
 }

@@ -17,6 +17,7 @@ import ai.peft4j.api.engine.ForwardRequest;
 import ai.peft4j.api.engine.KvCache;
 import ai.peft4j.api.engine.Logits;
 import ai.peft4j.api.engine.LossResult;
+import ai.peft4j.api.engine.AbstractParameterStore;
 import ai.peft4j.api.engine.ParameterStore;
 import ai.peft4j.api.engine.TrainBatch;
 import ai.peft4j.api.io.HostTensor;
@@ -26,13 +27,8 @@ import ai.peft4j.api.model.ForwardContext;
 import ai.peft4j.api.model.HookSet;
 import ai.peft4j.api.ops.Tensor;
 import java.nio.ByteBuffer;
-import java.util.Arrays;
-import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -49,10 +45,7 @@ final class PtDecoderRuntime implements DecoderRuntime {
     private final NDManager weights;
     private final NDManager adapterManager;
     private final Map<String, NDArray> base = new ConcurrentHashMap<>();
-    private final Map<String, NDArray> replaced = new ConcurrentHashMap<>();
-    private final Map<String, NDArray> adapters = new ConcurrentHashMap<>();
-    private final Set<String> trainable = ConcurrentHashMap.newKeySet();
-    private final Store store = new Store();
+    private final Store store;
     private volatile boolean training;
 
     PtDecoderRuntime(PtEngine engine, Checkpoint checkpoint, Device device) {
@@ -62,6 +55,7 @@ final class PtDecoderRuntime implements DecoderRuntime {
         this.root = NDManager.newBaseManager(device, "PyTorch");
         this.weights = root.newSubManager();
         this.adapterManager = root.newSubManager();
+        this.store = new Store(checkpoint);
     }
 
     @Override
@@ -97,11 +91,11 @@ final class PtDecoderRuntime implements DecoderRuntime {
 
     /** The array for a key: adapter parameter, merged base override, or the checkpoint weight. */
     NDArray param(String key) {
-        NDArray a = adapters.get(key);
+        NDArray a = store.adapterValue(key);
         if (a != null) {
             return a;
         }
-        a = replaced.get(key);
+        a = store.replacedValue(key);
         if (a != null) {
             return a;
         }
@@ -208,7 +202,7 @@ final class PtDecoderRuntime implements DecoderRuntime {
                 return new LossResult(sum, batch.targetCount(prefix), Map.of());
             }
             Map<String, NDArray> params = new LinkedHashMap<>();
-            for (String key : new TreeSet<>(trainable)) {
+            for (String key : store.trainableKeys()) {
                 NDArray p = param(key);
                 p.setRequiresGradient(true);
                 params.put(key, p);
@@ -295,120 +289,32 @@ final class PtDecoderRuntime implements DecoderRuntime {
     }
 
     /** Adapter parameters and merge overrides, as NDArrays on this runtime's device. */
-    private final class Store implements ParameterStore {
+    /** Adapter parameters and merge overrides, as PyTorch-owned NDArrays on this runtime's device. */
+    private final class Store extends AbstractParameterStore<NDArray> {
+        Store(Checkpoint checkpoint) {
+            super(checkpoint);
+        }
+
         @Override
-        public void put(String key, HostTensor value, boolean isTrainable) {
-            if (checkpoint.contains(key)) {
-                throw new Peft4jException("adapter parameter key '" + key + "' collides with a base weight");
-            }
-            NDArray a;
+        protected NDArray upload(String key, HostTensor value) {
             synchronized (adapterManager) {
-                a = PtOps.torchOwned(adapterManager.create(value.data(), new Shape(value.shape())));
-            }
-            NDArray old = adapters.put(key, a);
-            if (old != null) {
-                old.close();
-            }
-            if (isTrainable) {
-                trainable.add(key);
-            } else {
-                trainable.remove(key);
+                return PtOps.torchOwned(adapterManager.create(value.data(), new Shape(value.shape())));
             }
         }
 
         @Override
-        public void update(String key, HostTensor value) {
-            if (adapters.containsKey(key)) {
-                put(key, value, trainable.contains(key));
-            } else if (replaced.containsKey(key)) {
-                boolean wasTrainable = trainable.contains(key);
-                replaceBase(key, value);
-                if (wasTrainable) {
-                    trainable.add(key);
-                }
-            } else {
-                throw new Peft4jException("no trainable parameter '" + key + "' to update");
-            }
+        protected HostTensor download(String key, NDArray value) {
+            return new HostTensor(value.getShape().getShape(), value.toFloatArray());
         }
 
         @Override
-        public HostTensor get(String key) {
-            NDArray a = param(key);
-            return new HostTensor(a.getShape().getShape(), a.toFloatArray());
+        protected void release(String key, NDArray value) {
+            value.close();
         }
 
         @Override
-        public boolean contains(String key) {
-            return adapters.containsKey(key) || checkpoint.contains(key);
-        }
-
-        @Override
-        public void remove(String key) {
-            NDArray old = adapters.remove(key);
-            trainable.remove(key);
-            if (old != null) {
-                old.close();
-            }
-        }
-
-        @Override
-        public Set<String> adapterKeys() {
-            return Collections.unmodifiableSet(new LinkedHashSet<>(new TreeSet<>(adapters.keySet())));
-        }
-
-        @Override
-        public Set<String> trainableKeys() {
-            return Collections.unmodifiableSet(new TreeSet<>(trainable));
-        }
-
-        @Override
-        public void setTrainable(String key, boolean isTrainable) {
-            if (!contains(key)) {
-                throw new Peft4jException("no parameter '" + key + "'");
-            }
-            if (isTrainable && !adapters.containsKey(key) && !replaced.containsKey(key)) {
-                // A trainable base weight needs its own writable copy, not the read-only mapped file.
-                replaceBase(key, get(key));
-            }
-            if (isTrainable) {
-                trainable.add(key);
-            } else {
-                trainable.remove(key);
-            }
-        }
-
-        @Override
-        public void replaceBase(String key, HostTensor value) {
-            if (!checkpoint.contains(key)) {
-                throw new Peft4jException("no base weight '" + key + "'");
-            }
-            long[] expected = checkpoint.info(key).shape();
-            if (!Arrays.equals(expected, value.shape())) {
-                throw new Peft4jException("base weight '" + key + "' has shape " + Arrays.toString(expected)
-                        + ", replacement has " + Arrays.toString(value.shape()));
-            }
-            NDArray a;
-            synchronized (adapterManager) {
-                a = PtOps.torchOwned(adapterManager.create(value.data(), new Shape(value.shape())));
-            }
-            NDArray old = replaced.put(key, a);
-            if (old != null) {
-                old.close();
-            }
-        }
-
-        @Override
-        public void restoreBase(String key) {
-            NDArray old = replaced.remove(key);
-            trainable.remove(key);
-            if (old != null) {
-                old.close();
-            }
-        }
-
-        @Override
-        public boolean isBaseReplaced(String key) {
-            return replaced.containsKey(key);
+        protected HostTensor readBase(String key) {
+            return download(key, param(key));
         }
     }
 }
