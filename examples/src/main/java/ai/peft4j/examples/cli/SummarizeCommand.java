@@ -16,6 +16,8 @@ import ai.peft4j.examples.summarization.data.SummarizationExample;
 import ai.peft4j.examples.train.FineTuneJob;
 import com.google.gson.JsonParser;
 import java.io.IOException;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -201,17 +203,28 @@ public final class SummarizeCommand {
                 SummarizationEval.Report report = SummarizationEval.evaluate(decoding.summarizer(m, model), examples, new KoreanRouge());
                 RougeCommand.print(spec, report.scores().average(), examples.size(), json);
                 if (scores != null) {
-                    StringBuilder csv = new StringBuilder("id,rouge1,rouge2,rougeL,prediction\n");
-                    for (int i = 0; i < examples.size(); i++) {
-                        RougeScores s = report.scores().perDocument().get(i);
-                        csv.append(String.format(Locale.ROOT, "%s,%.6f,%.6f,%.6f,\"%s\"%n", examples.get(i).id(), s.rouge1().f(),
-                                s.rouge2().f(), s.rougeL().f(), report.predictions().get(i).summary().replace("\"", "\"\"")));
-                    }
-                    ai.peft4j.api.io.AtomicFiles.writeString(scores, csv.toString());
+                    writeScores(scores, examples, report);
                 }
             }
             return 0;
         }
+    }
+
+    /** Per-document scores as RFC 4180 CSV (Commons CSV quotes ids and predictions), written atomically. */
+    static void writeScores(Path file, List<SummarizationExample> examples, SummarizationEval.Report report) {
+        StringBuilder csv = new StringBuilder();
+        try (CSVPrinter printer = new CSVPrinter(csv, CSVFormat.RFC4180.builder().setRecordSeparator('\n').build())) {
+            printer.printRecord("id", "rouge1", "rouge2", "rougeL", "prediction");
+            for (int i = 0; i < examples.size(); i++) {
+                RougeScores s = report.scores().perDocument().get(i);
+                printer.printRecord(examples.get(i).id(), String.format(Locale.ROOT, "%.6f", s.rouge1().f()),
+                        String.format(Locale.ROOT, "%.6f", s.rouge2().f()), String.format(Locale.ROOT, "%.6f", s.rougeL().f()),
+                        report.predictions().get(i).summary());
+            }
+        } catch (IOException e) {
+            throw new Peft4jException(file + ": cannot format scores: " + e.getMessage(), e);
+        }
+        ai.peft4j.api.io.AtomicFiles.writeString(file, csv.toString());
     }
 
     /** {@code summarize predict}. */
