@@ -113,6 +113,11 @@ final class PtDecoderRuntime implements DecoderRuntime {
         }
     }
 
+    /** How many arrays this runtime's managers hold now; a training step must leave it unchanged. */
+    int liveArrays() {
+        return root.getManagedArrays().size();
+    }
+
     @Override
     public KvCache newCache() {
         return new PtKvCache(root, config().numLayers());
@@ -236,9 +241,10 @@ final class PtDecoderRuntime implements DecoderRuntime {
                 // close it, or every step leaks the handle and keeps the gradient's storage alive.
                 try (NDArray g = e.getValue().getGradient()) {
                     grads.put(e.getKey(), new HostTensor(e.getValue().getShape().getShape(), g.toFloatArray()));
-                    // Fill with zeros rather than subtract: a gradient holding NaN stays NaN under g - g.
-                    g.set(new ai.djl.ndarray.index.NDIndex("..."), 0f);
                 }
+                // zero_() in place: NaN-safe (g - g is not), and unlike set(index, 0f) it leaves no
+                // scalar array behind in the parameter's long-lived manager on every step.
+                JniUtils.zeroGrad((PtNDArray) e.getValue());
             }
             return new LossResult(sum, batch.targetCount(prefix), grads);
         }
