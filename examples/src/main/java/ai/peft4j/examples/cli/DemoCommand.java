@@ -42,8 +42,20 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--test-limit", paramLabel = "N", description = "Score only the first N test documents.")
     Integer testLimit;
 
-    @Option(names = "--epochs", description = "Epochs per method (default 3).")
+    @Option(names = "--epochs", description = "LoRA epochs (default 3).")
     int epochs = 3;
+
+    @Option(names = "--prompt-tuning-epochs", paramLabel = "N", description = "Prompt-tuning epochs (default: as --epochs).")
+    Integer promptTuningEpochs;
+
+    @Option(names = "--lora-lr", paramLabel = "LR", description = "LoRA learning rate (default 5e-3).")
+    double loraLr = 5e-3;
+
+    @Option(names = "--prompt-tuning-lr", paramLabel = "LR", description = "Prompt-tuning learning rate (default 3e-2).")
+    double promptTuningLr = 3e-2;
+
+    @Option(names = "--methods", split = ",", paramLabel = "M", description = "Adapters to train: lora, prompt-tuning (default both).")
+    java.util.Set<String> methods = java.util.Set.of("lora", "prompt-tuning");
 
     @Option(names = "--no-progress", description = "No progress bars.")
     boolean noProgress;
@@ -79,6 +91,8 @@ public final class DemoCommand implements Callable<Integer> {
         o.println("peft4j demo: one-line summaries of Korean reports (노트북으로 GPT 맛보기), offline on this machine");
         long t0 = System.nanoTime();
         new KoreanSummarizationDemo(base, out, engineFlags.engine(injector), engineFlags.options(injector)).setEpochs(epochs)
+                .setPromptTuningEpochs(promptTuningEpochs != null ? promptTuningEpochs : epochs)
+                .setLearningRates(loraLr, promptTuningLr).setMethods(methods)
                 .run(train, test, new java.io.PrintStream(new WriterStream(o), true, java.nio.charset.StandardCharsets.UTF_8),
                         noProgress ? null : name -> new ProgressBarListener(name, System.err));
         o.printf(Locale.ROOT, "demo finished in %.1f min; the dataset is synthetic (see examples' DATA-LICENSE.md)%n",

@@ -61,6 +61,9 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--lr", description = "Peak learning rate, cosine schedule (default 2e-3).")
     double lr = 2e-3;
 
+    @Option(names = "--doc-repeat", paramLabel = "N", description = "Times each --train-data document enters the corpus (default 1).")
+    int docRepeat = 1;
+
     @Option(names = "--seed", description = "Seed (default 20241126).")
     long seed = 20241126;
 
@@ -75,7 +78,7 @@ public final class PretrainCommand implements Callable<Integer> {
         var injector = engineFlags.injector();
         KoreanBasePretraining recipe = new KoreanBasePretraining(engineFlags.engine(injector), engineFlags.options(injector))
                 .setVocabSize(vocab).setShape(hidden, layers, heads, intermediate).setSteps(steps).setBatch(batch, seq)
-                .setLearningRate(lr).setSeed(seed);
+                .setLearningRate(lr).setSeed(seed).setDocumentRepeat(docRepeat);
         try {
             long t0 = System.nanoTime();
             List<String> lines = recipe.readCorpus(corpus, trainData);

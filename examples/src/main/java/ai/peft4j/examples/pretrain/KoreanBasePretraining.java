@@ -61,6 +61,7 @@ public final class KoreanBasePretraining {
     private long steps = 2000;
     private double learningRate = 2e-3;
     private long seed = 20241126;
+    private int documentRepeat = 1;
 
     public KoreanBasePretraining(Engine engine, EngineOptions options) {
         this.engine = engine;
@@ -97,12 +98,27 @@ public final class KoreanBasePretraining {
         return this;
     }
 
+    /**
+     * How many times each summarization training document enters the corpus (default 1). Weighting
+     * the report-style documents up gives the small model more of the domain it will summarise.
+     */
+    public KoreanBasePretraining setDocumentRepeat(int times) {
+        if (times < 1) {
+            throw new IllegalArgumentException("document repeat must be at least 1, got " + times);
+        }
+        documentRepeat = times;
+        return this;
+    }
+
     public KoreanBasePretraining setSeed(long s) {
         seed = s;
         return this;
     }
 
-    /** Reads the corpus lines: every {@code .txt} line, the Q and A columns of {@code .csv} files, and the train documents. */
+    /**
+     * Reads the corpus lines: every {@code .txt} line, the Q and A columns of {@code .csv} files, and
+     * the train documents (each {@link #setDocumentRepeat} times; never the summaries).
+     */
     public List<String> readCorpus(Path corpusDir, Path summarizationTrainCsv) throws IOException {
         List<String> lines = new ArrayList<>();
         try (var files = Files.list(corpusDir)) {
@@ -127,9 +143,13 @@ public final class KoreanBasePretraining {
             }
         }
         if (summarizationTrainCsv != null) {
+            List<String> documents = new ArrayList<>();
             for (CSVRecord r : CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).build()
                     .parse(Files.newBufferedReader(summarizationTrainCsv, StandardCharsets.UTF_8))) {
-                lines.add(r.get("text").strip());
+                documents.add(r.get("text").strip());
+            }
+            for (int i = 0; i < documentRepeat; i++) {
+                lines.addAll(documents);
             }
         }
         if (lines.isEmpty()) {

@@ -52,6 +52,8 @@ public final class KoreanSummarizationDemo {
     private final Engine engine;
     private final EngineOptions options;
     private int epochs = 3;
+    private int promptTuningEpochs = 3;
+    private Set<String> methods = Set.of("lora", "prompt-tuning");
     private int batchSize = 8;
     private double loraLearningRate = 5e-3;
     private double promptLearningRate = 3e-2;
@@ -67,6 +69,23 @@ public final class KoreanSummarizationDemo {
 
     public KoreanSummarizationDemo setEpochs(int epochs) {
         this.epochs = epochs;
+        return this;
+    }
+
+    /** Epochs for the prompt-tuning adapter, which learns more slowly than LoRA. */
+    public KoreanSummarizationDemo setPromptTuningEpochs(int epochs) {
+        this.promptTuningEpochs = epochs;
+        return this;
+    }
+
+    /** Which adapters to train: any of {@code lora} and {@code prompt-tuning} (default both). */
+    public KoreanSummarizationDemo setMethods(Set<String> methods) {
+        for (String m : methods) {
+            if (!m.equals("lora") && !m.equals("prompt-tuning")) {
+                throw new Peft4jException("unknown demo method '" + m + "'; choose from lora, prompt-tuning");
+            }
+        }
+        this.methods = Set.copyOf(methods);
         return this;
     }
 
@@ -98,6 +117,7 @@ public final class KoreanSummarizationDemo {
         List<Example> trainExamples = SummarizationEval.trainingExamples(train, Summarizer.DEFAULT_TEMPLATE);
         List<Row> rows = new ArrayList<>();
         Map<String, Path> saved = new LinkedHashMap<>();
+        Row loraRow = null;
         try (PeftModel model = PeftModel.open(modelDir, engine, options); TextTokenizer tok = TextTokenizer.load(modelDir)) {
             model.setSeed(seed);
             int eos = eosId(model);
@@ -109,31 +129,40 @@ public final class KoreanSummarizationDemo {
             out.println("[1/4] zero-shot base model on the test split");
             rows.add(score("zero-shot base", 0, 0, model, tok, eos, test, rouge, out));
 
-            out.println("[2/4] LoRA " + LORA_CONFIG);
-            rows.add(trainAndScore("LoRA", "lora", LORA_CONFIG, loraLearningRate, model, tok, eos, trainExamples, test, rouge, out,
-                    progress, saved));
-
-            out.println("[3/4] prompt tuning " + PROMPT_TUNING_CONFIG);
-            rows.add(trainAndScore("prompt tuning", "prompt-tuning", PROMPT_TUNING_CONFIG, promptLearningRate, model, tok, eos,
-                    trainExamples, test, rouge, out, progress, saved));
+            if (methods.contains("lora")) {
+                out.printf(Locale.ROOT, "[2/4] LoRA %s, %d epochs, lr %s%n", LORA_CONFIG, epochs, loraLearningRate);
+                loraRow = trainAndScore("LoRA", "lora", LORA_CONFIG, loraLearningRate, epochs, model, tok, eos, trainExamples, test, rouge,
+                        out, progress, saved);
+                rows.add(loraRow);
+            } else {
+                out.println("[2/4] LoRA: skipped");
+            }
+            if (methods.contains("prompt-tuning")) {
+                out.printf(Locale.ROOT, "[3/4] prompt tuning %s, %d epochs, lr %s%n", PROMPT_TUNING_CONFIG, promptTuningEpochs,
+                        promptLearningRate);
+                rows.add(trainAndScore("prompt tuning", "prompt-tuning", PROMPT_TUNING_CONFIG, promptLearningRate, promptTuningEpochs, model,
+                        tok, eos, trainExamples, test, rouge, out, progress, saved));
+            } else {
+                out.println("[3/4] prompt tuning: skipped");
+            }
         }
         Row onnx = null;
         int agreement = 0;
-        if (Engines.installed().stream().anyMatch(e -> e.name().equals("onnx")) && saved.containsKey("lora")) {
+        if (Engines.installed().stream().anyMatch(e -> e.name().equals("onnx")) && loraRow != null) {
             out.println("[4/4] the LoRA adapter on ONNX Runtime (same files, engine swapped by configuration)");
             try (PeftModel model = PeftModel.open(modelDir, Engines.byName("onnx"), new EngineOptions("cpu", options.threads()));
                     TextTokenizer tok = TextTokenizer.load(modelDir)) {
                 model.loadAdapter(saved.get("lora"), "lora");
-                onnx = score("LoRA on ONNX Runtime", rows.get(1).trainableParameters(), 0, model, tok, eosId(model), test, rouge, out);
+                onnx = score("LoRA on ONNX Runtime", loraRow.trainableParameters(), 0, model, tok, eosId(model), test, rouge, out);
                 for (int i = 0; i < test.size(); i++) {
-                    if (onnx.predictions().get(i).equals(rows.get(1).predictions().get(i))) {
+                    if (onnx.predictions().get(i).equals(loraRow.predictions().get(i))) {
                         agreement++;
                     }
                 }
                 out.printf(Locale.ROOT, "      identical to the PyTorch engine's summary on %d of %d documents%n", agreement, test.size());
             }
         } else {
-            out.println("[4/4] ONNX engine not installed: skipped");
+            out.println(loraRow == null ? "[4/4] ONNX Runtime: skipped (no LoRA adapter)" : "[4/4] ONNX engine not installed: skipped");
         }
         printTable(rows, onnx, out);
         printExamples(rows, test, out);
@@ -148,12 +177,12 @@ public final class KoreanSummarizationDemo {
         return eos;
     }
 
-    private Row trainAndScore(String label, String method, String config, double lr, PeftModel model, TextTokenizer tok, int eos,
+    private Row trainAndScore(String label, String method, String config, double lr, int methodEpochs, PeftModel model, TextTokenizer tok, int eos,
             List<Example> train, List<SummarizationExample> test, KoreanRouge rouge, PrintStream out,
             Function<String, TrainingListener> progress, Map<String, Path> saved) {
         JsonObject json = JsonParser.parseString(config).getAsJsonObject();
         Path dir = outDir.resolve(method);
-        TrainingConfig.Builder tc = TrainingConfig.builder().optLearningRate(lr).optEpochs(epochs).optBatchSize(batchSize)
+        TrainingConfig.Builder tc = TrainingConfig.builder().optLearningRate(lr).optEpochs(methodEpochs).optBatchSize(batchSize)
                 .optWarmupRatio(0.05).optOutputDir(dir).optSeed(seed);
         long t0 = System.nanoTime();
         FineTuneJob.run(model, tok, method, PeftMethods.byName(method).parseConfig(json, label), train, null, tc,

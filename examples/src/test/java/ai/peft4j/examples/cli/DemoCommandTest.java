@@ -24,4 +24,22 @@ class DemoCommandTest {
             assertThat(Files.isRegularFile(tmp.resolve(method).resolve(AdapterFiles.WEIGHTS))).as(method).isTrue();
         }
     }
+
+    @Test
+    void methodsFlagTrainsOnlyTheNamedAdapter() {
+        CliRun run = CliRun.of("demo", "--methods", "prompt-tuning", "--train-limit", "8", "--test-limit", "2", "--prompt-tuning-epochs", "1",
+                "--prompt-tuning-lr", "0.1", "--no-progress", "--out", tmp.toString());
+        assertThat(run.exit()).as(run.toString()).isZero();
+        assertThat(run.out()).contains("[2/4] LoRA: skipped", "1 epochs, lr 0.1", "[4/4] ONNX Runtime: skipped (no LoRA adapter)", "| prompt tuning |")
+                .doesNotContain("| LoRA |");
+        assertThat(Files.exists(tmp.resolve("lora"))).isFalse();
+        assertThat(Files.isRegularFile(tmp.resolve("prompt-tuning").resolve(AdapterFiles.WEIGHTS))).isTrue();
+    }
+
+    @Test
+    void unknownMethodIsAOneLineErrorThatListsTheChoices() {
+        CliRun run = CliRun.of("demo", "--methods", "dora", "--out", tmp.toString());
+        assertThat(run.exit()).isEqualTo(2);
+        assertThat(run.err()).contains("unknown demo method 'dora'", "lora, prompt-tuning");
+    }
 }
