@@ -45,14 +45,20 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--epochs", description = "LoRA epochs (default 3).")
     int epochs = 3;
 
-    @Option(names = "--prompt-tuning-epochs", paramLabel = "N", description = "Prompt-tuning epochs (default: as --epochs).")
-    Integer promptTuningEpochs;
+    @Option(names = "--prompt-tuning-epochs", paramLabel = "N", description = "Prompt-tuning epochs (default 6: a soft prompt learns more slowly).")
+    int promptTuningEpochs = 6;
 
     @Option(names = "--lora-lr", paramLabel = "LR", description = "LoRA learning rate (default 5e-3).")
     double loraLr = 5e-3;
 
-    @Option(names = "--prompt-tuning-lr", paramLabel = "LR", description = "Prompt-tuning learning rate (default 3e-2).")
-    double promptTuningLr = 3e-2;
+    @Option(names = "--prompt-tuning-lr", paramLabel = "LR", description = "Prompt-tuning learning rate (default 0.3).")
+    double promptTuningLr = 0.3;
+
+    @Option(names = "--prompt-tuning-tokens", paramLabel = "N", description = "Virtual tokens of the soft prompt (default 20).")
+    int promptTuningTokens = 20;
+
+    @Option(names = "--prompt-tuning-init-text", paramLabel = "TEXT", description = "Text the soft prompt starts from (default: an instruction to summarise in one line).")
+    String promptTuningInitText = ai.peft4j.examples.summarization.KoreanSummarizationDemo.PROMPT_TUNING_INIT_TEXT;
 
     @Option(names = "--methods", split = ",", paramLabel = "M", description = "Adapters to train: lora, prompt-tuning (default both).")
     java.util.Set<String> methods = java.util.Set.of("lora", "prompt-tuning");
@@ -91,8 +97,9 @@ public final class DemoCommand implements Callable<Integer> {
         o.println("peft4j demo: one-line summaries of Korean reports (노트북으로 GPT 맛보기), offline on this machine");
         long t0 = System.nanoTime();
         new KoreanSummarizationDemo(base, out, engineFlags.engine(injector), engineFlags.options(injector)).setEpochs(epochs)
-                .setPromptTuningEpochs(promptTuningEpochs != null ? promptTuningEpochs : epochs)
+                .setPromptTuningEpochs(promptTuningEpochs)
                 .setLearningRates(loraLr, promptTuningLr).setMethods(methods)
+                .setPromptTuningVirtualTokens(promptTuningTokens).setPromptTuningInitText(promptTuningInitText)
                 .run(train, test, new java.io.PrintStream(new WriterStream(o), true, java.nio.charset.StandardCharsets.UTF_8),
                         noProgress ? null : name -> new ProgressBarListener(name, System.err));
         o.printf(Locale.ROOT, "demo finished in %.1f min; the dataset is synthetic (see examples' DATA-LICENSE.md)%n",

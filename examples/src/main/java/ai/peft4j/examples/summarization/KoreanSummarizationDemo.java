@@ -43,20 +43,35 @@ public final class KoreanSummarizationDemo {
      * r=16 does (see README).
      */
     public static final String LORA_CONFIG = "{\"r\": 16, \"lora_alpha\": 32, \"lora_dropout\": 0.0, \"target_modules\": \"all-linear\"}";
-    /** A soft prompt of 20 virtual tokens initialised from an instruction. */
-    public static final String PROMPT_TUNING_CONFIG =
-            "{\"num_virtual_tokens\": 20, \"prompt_tuning_init\": \"TEXT\", \"prompt_tuning_init_text\": \"다음 문서를 한 줄로 요약하세요:\"}";
+    /** The instruction the soft prompt starts from (PEFT's TEXT init repeats it to fill the prompt). */
+    public static final String PROMPT_TUNING_INIT_TEXT = "다음 문서를 한 줄로 요약하세요:";
+
+    /** The prompt-tuning config: {@code virtualTokens} soft tokens initialised from {@link #PROMPT_TUNING_INIT_TEXT}. */
+    public static String promptTuningConfig(int virtualTokens) {
+        return promptTuningConfig(virtualTokens, PROMPT_TUNING_INIT_TEXT);
+    }
+
+    /** The prompt-tuning config with soft tokens initialised from {@code initText}. */
+    public static String promptTuningConfig(int virtualTokens, String initText) {
+        JsonObject c = new JsonObject();
+        c.addProperty("num_virtual_tokens", virtualTokens);
+        c.addProperty("prompt_tuning_init", "TEXT");
+        c.addProperty("prompt_tuning_init_text", initText);
+        return new com.google.gson.GsonBuilder().disableHtmlEscaping().create().toJson(c).replace(",\"", ", \"").replace("\":", "\": ");
+    }
 
     private final Path modelDir;
     private final Path outDir;
     private final Engine engine;
     private final EngineOptions options;
     private int epochs = 3;
-    private int promptTuningEpochs = 3;
+    private int promptTuningEpochs = 6;
     private Set<String> methods = Set.of("lora", "prompt-tuning");
+    private int virtualTokens = 20;
+    private String initText = PROMPT_TUNING_INIT_TEXT;
     private int batchSize = 8;
     private double loraLearningRate = 5e-3;
-    private double promptLearningRate = 3e-2;
+    private double promptLearningRate = 0.3;
     private int maxNewTokens = 48;
     private long seed = 42;
 
@@ -75,6 +90,18 @@ public final class KoreanSummarizationDemo {
     /** Epochs for the prompt-tuning adapter, which learns more slowly than LoRA. */
     public KoreanSummarizationDemo setPromptTuningEpochs(int epochs) {
         this.promptTuningEpochs = epochs;
+        return this;
+    }
+
+    /** The soft prompt's length in virtual tokens (default 20). */
+    public KoreanSummarizationDemo setPromptTuningVirtualTokens(int tokens) {
+        this.virtualTokens = tokens;
+        return this;
+    }
+
+    /** The text the soft prompt is initialised from (default {@link #PROMPT_TUNING_INIT_TEXT}). */
+    public KoreanSummarizationDemo setPromptTuningInitText(String text) {
+        this.initText = text;
         return this;
     }
 
@@ -138,9 +165,10 @@ public final class KoreanSummarizationDemo {
                 out.println("[2/4] LoRA: skipped");
             }
             if (methods.contains("prompt-tuning")) {
-                out.printf(Locale.ROOT, "[3/4] prompt tuning %s, %d epochs, lr %s%n", PROMPT_TUNING_CONFIG, promptTuningEpochs,
+                String ptConfig = promptTuningConfig(virtualTokens, initText);
+                out.printf(Locale.ROOT, "[3/4] prompt tuning %s, %d epochs, lr %s%n", ptConfig, promptTuningEpochs,
                         promptLearningRate);
-                rows.add(trainAndScore("prompt tuning", "prompt-tuning", PROMPT_TUNING_CONFIG, promptLearningRate, promptTuningEpochs, model,
+                rows.add(trainAndScore("prompt tuning", "prompt-tuning", ptConfig, promptLearningRate, promptTuningEpochs, model,
                         tok, eos, trainExamples, test, rouge, out, progress, saved));
             } else {
                 out.println("[3/4] prompt tuning: skipped");

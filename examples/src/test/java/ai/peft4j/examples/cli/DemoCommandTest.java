@@ -15,7 +15,7 @@ class DemoCommandTest {
 
     @Test
     void quickDemoRunsEveryStageOnTheEmbeddedModel() {
-        CliRun run = CliRun.of("demo", "--train-limit", "16", "--test-limit", "4", "--epochs", "1", "--no-progress", "--out", tmp.toString());
+        CliRun run = CliRun.of("demo", "--train-limit", "16", "--test-limit", "4", "--epochs", "1", "--prompt-tuning-epochs", "1", "--no-progress", "--out", tmp.toString());
         assertThat(run.exit()).as(run.toString()).isZero();
         assertThat(run.out()).contains("[1/4] zero-shot", "[2/4] LoRA", "[3/4] prompt tuning", "[4/4]",
                 "| method | trainable params | train time | ROUGE-1 | ROUGE-2 | ROUGE-L |", "| LoRA on ONNX Runtime |");
