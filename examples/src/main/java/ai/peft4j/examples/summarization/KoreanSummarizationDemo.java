@@ -46,18 +46,11 @@ public final class KoreanSummarizationDemo {
     /** The instruction the soft prompt starts from (PEFT's TEXT init repeats it to fill the prompt). */
     public static final String PROMPT_TUNING_INIT_TEXT = "다음 문서를 한 줄로 요약하세요:";
 
-    /** The prompt-tuning config: {@code virtualTokens} soft tokens initialised from {@link #PROMPT_TUNING_INIT_TEXT}. */
-    public static String promptTuningConfig(int virtualTokens) {
-        return promptTuningConfig(virtualTokens, PROMPT_TUNING_INIT_TEXT);
-    }
-
-    /** The prompt-tuning config with soft tokens initialised from {@code initText}. */
+    /** PEFT's prompt-tuning config: {@code virtualTokens} soft tokens initialised from {@code initText}. */
     public static String promptTuningConfig(int virtualTokens, String initText) {
-        JsonObject c = new JsonObject();
-        c.addProperty("num_virtual_tokens", virtualTokens);
-        c.addProperty("prompt_tuning_init", "TEXT");
-        c.addProperty("prompt_tuning_init_text", initText);
-        return new com.google.gson.GsonBuilder().disableHtmlEscaping().create().toJson(c).replace(",\"", ", \"").replace("\":", "\": ");
+        // Written out rather than serialised so the demo prints it in PEFT's own key order and spacing.
+        return "{\"num_virtual_tokens\": " + virtualTokens + ", \"prompt_tuning_init\": \"TEXT\", \"prompt_tuning_init_text\": "
+                + new com.google.gson.GsonBuilder().disableHtmlEscaping().create().toJson(initText) + "}";
     }
 
     private final Path modelDir;
