@@ -59,4 +59,10 @@ public final class EngineFlags {
     public EngineOptions options(Injector injector) {
         return injector.getInstance(EngineOptions.class);
     }
+
+    /** Opens a model directory on the engine, device and threads these settings name. */
+    public LoadedModel open(java.nio.file.Path modelDir) {
+        Injector injector = injector();
+        return LoadedModel.open(modelDir, engine(injector), options(injector));
+    }
 }

@@ -37,8 +37,7 @@ public final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var injector = engineFlags.injector();
-        try (LoadedModel m = LoadedModel.open(model, engineFlags.engine(injector), engineFlags.options(injector))) {
+        try (LoadedModel m = engineFlags.open(model)) {
             List<String> names = adapterFlags.apply(m.model());
             if (names.isEmpty()) {
                 throw new ai.peft4j.api.Peft4jException("merge needs at least one --adapter");

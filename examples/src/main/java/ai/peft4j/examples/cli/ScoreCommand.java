@@ -4,7 +4,6 @@ import ai.peft4j.api.Peft4jException;
 import ai.peft4j.api.engine.LossResult;
 import ai.peft4j.api.engine.TrainBatch;
 import com.google.gson.JsonObject;
-import com.google.inject.Injector;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -62,8 +61,7 @@ public final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Injector injector = engineFlags.injector();
-        try (LoadedModel m = LoadedModel.open(model, engineFlags.engine(injector), engineFlags.options(injector))) {
+        try (LoadedModel m = engineFlags.open(model)) {
             adapterFlags.apply(m.model());
             int[] ids = input.text != null ? m.encode(input.text) : input.inputIds;
             m.checkIds(ids);

@@ -142,7 +142,6 @@ public final class SummarizeCommand {
 
         @Override
         public Integer call() {
-            var injector = engineFlags.injector();
             var peftMethod = PeftMethods.byName(method);
             boolean pt = peftMethod.peftType().equals("PROMPT_TUNING");
             var json = JsonParser.parseString(peftMethod.peftType().equals("LORA") ? BASELINE_LORA : pt ? BASELINE_PROMPT_TUNING : "{}")
@@ -150,7 +149,7 @@ public final class SummarizeCommand {
             MethodConfigOverrides.apply(json, sets);
             PeftConfig config = peftMethod.parseConfig(json, "summarize train");
             var examples = SummarizationEval.trainingExamples(read(data), Summarizer.DEFAULT_TEMPLATE);
-            try (LoadedModel m = LoadedModel.open(model, engineFlags.engine(injector), engineFlags.options(injector))) {
+            try (LoadedModel m = engineFlags.open(model)) {
                 m.model().setSeed(seed);
                 int eos = GenerationDefaults.read(model).eosTokenIds().iterator().next();
                 TrainingConfig.Builder tc = TrainingConfig.builder().optLearningRate(lr != null ? lr : pt ? 3e-2 : 2e-3).optEpochs(epochs)
@@ -196,9 +195,8 @@ public final class SummarizeCommand {
 
         @Override
         public Integer call() {
-            var injector = engineFlags.injector();
             List<SummarizationExample> examples = read(data);
-            try (LoadedModel m = LoadedModel.open(model, engineFlags.engine(injector), engineFlags.options(injector))) {
+            try (LoadedModel m = engineFlags.open(model)) {
                 adapterFlags.apply(m.model());
                 SummarizationEval.Report report = SummarizationEval.evaluate(decoding.summarizer(m, model), examples, new KoreanRouge());
                 RougeCommand.print(spec, report.scores().average(), examples.size(), json);
@@ -253,9 +251,8 @@ public final class SummarizeCommand {
 
         @Override
         public Integer call() throws IOException {
-            var injector = engineFlags.injector();
             List<SummarizationExample> examples = read(data);
-            try (LoadedModel m = LoadedModel.open(model, engineFlags.engine(injector), engineFlags.options(injector))) {
+            try (LoadedModel m = engineFlags.open(model)) {
                 adapterFlags.apply(m.model());
                 List<String> texts = examples.stream().map(SummarizationExample::text).toList();
                 List<String> summaries = decoding.summarizer(m, model).summarize(texts);

@@ -121,7 +121,6 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var injector = engineFlags.injector();
         PeftMethod peftMethod = PeftMethods.byName(method);
         PeftConfig peftConfig = peftMethod.parseConfig(methodJson(), config == null ? "--set" : config.toString());
         List<Example> train = Examples.read(data, promptTemplate, completionTemplate);
@@ -136,7 +135,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (epochs != null) {
             tc.optEpochs(epochs);
         }
-        try (LoadedModel m = LoadedModel.open(model, engineFlags.engine(injector), engineFlags.options(injector))) {
+        try (LoadedModel m = engineFlags.open(model)) {
             m.model().setSeed(seed);
             var eosIds = GenerationDefaults.read(model).eosTokenIds();
             if (eosIds.isEmpty()) {
