@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -67,6 +68,14 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Seed (default 20241126).")
     long seed = 20241126;
 
+    @Option(names = "--checkpoint-every", paramLabel = "STEPS",
+            description = "Write a resumable checkpoint every STEPS steps (default 250; 0: none). Rerunning the same command "
+                    + "continues an interrupted run from its newest checkpoint.")
+    int checkpointEvery = 250;
+
+    @Option(names = "--fresh", description = "Start over even if --out holds an interrupted run's checkpoints (they are deleted).")
+    boolean fresh;
+
     @Mixin
     EngineFlags engineFlags = new EngineFlags();
 
@@ -78,10 +87,16 @@ public final class PretrainCommand implements Callable<Integer> {
         var injector = engineFlags.injector();
         KoreanBasePretraining recipe = new KoreanBasePretraining(engineFlags.engine(injector), engineFlags.options(injector))
                 .setVocabSize(vocab).setShape(hidden, layers, heads, intermediate).setSteps(steps).setBatch(batch, seq)
-                .setLearningRate(lr).setSeed(seed).setDocumentRepeat(docRepeat);
+                .setLearningRate(lr).setSeed(seed).setDocumentRepeat(docRepeat).setCheckpointEvery(checkpointEvery);
         try {
             long t0 = System.nanoTime();
             List<String> lines = recipe.readCorpus(corpus, trainData);
+            if (fresh) {
+                KoreanBasePretraining.deleteCheckpoints(out);
+            }
+            var interrupted = checkpointEvery > 0 ? KoreanBasePretraining.interruptedRun(out) : Optional.<Path>empty();
+            interrupted.ifPresent(c -> spec.commandLine().getOut().printf(Locale.ROOT,
+                    "continuing the interrupted run in %s from %s (pass --fresh to start over)%n", out, c.getFileName()));
             spec.commandLine().getOut().printf(Locale.ROOT, "corpus: %,d lines; training the tokenizer and the model%n", lines.size());
             TrainingResult r = recipe.run(lines, out, new ProgressBarListener("pretrain", System.err));
             spec.commandLine().getOut().printf(Locale.ROOT, "pretrained %d steps in %.1f min, final loss %.3f; saved to %s%n", r.steps(),

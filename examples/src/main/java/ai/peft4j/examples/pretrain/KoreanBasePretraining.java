@@ -13,6 +13,7 @@ import ai.peft4j.api.io.SafetensorsWriter;
 import ai.peft4j.api.method.PeftMethods;
 import ai.peft4j.api.peft.PeftModel;
 import ai.peft4j.api.tokenizer.TextTokenizer;
+import ai.peft4j.api.train.Checkpoints;
 import ai.peft4j.api.train.LearningRateSchedule;
 import ai.peft4j.api.train.Trainer;
 import ai.peft4j.api.train.TrainingConfig;
@@ -29,6 +30,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVRecord;
@@ -48,6 +50,8 @@ import org.apache.commons.csv.CSVRecord;
  * }</pre>
  */
 public final class KoreanBasePretraining {
+    /** Where a run keeps its checkpoints, inside the output directory, until it finishes. */
+    public static final String CHECKPOINTS = ".pretrain-checkpoints";
     private final Engine engine;
     private final EngineOptions options;
     private int vocabSize = 4096;
@@ -62,6 +66,7 @@ public final class KoreanBasePretraining {
     private double learningRate = 2e-3;
     private long seed = 20241126;
     private int documentRepeat = 1;
+    private int checkpointEvery = 250;
 
     public KoreanBasePretraining(Engine engine, EngineOptions options) {
         this.engine = engine;
@@ -108,6 +113,37 @@ public final class KoreanBasePretraining {
         }
         documentRepeat = times;
         return this;
+    }
+
+    /**
+     * Writes a resumable checkpoint every {@code steps} optimizer steps into
+     * {@value #CHECKPOINTS} inside the output directory (default 250; 0 turns checkpoints off). A
+     * later {@link #run} into the same directory continues from the newest one, and a finished run
+     * deletes them.
+     */
+    public KoreanBasePretraining setCheckpointEvery(int steps) {
+        if (steps < 0) {
+            throw new IllegalArgumentException("checkpoint interval must be >= 0, got " + steps);
+        }
+        checkpointEvery = steps;
+        return this;
+    }
+
+    /** The newest checkpoint an interrupted run left in {@code out}, if any. */
+    public static Optional<Path> interruptedRun(Path out) {
+        Path dir = out.resolve(CHECKPOINTS);
+        if (!Files.isDirectory(dir) || !Files.exists(out.resolve("tokenizer.json")) || !Files.exists(out.resolve("config.json"))) {
+            return Optional.empty();
+        }
+        return Checkpoints.latest(dir);
+    }
+
+    /** Deletes the checkpoints an interrupted run left in {@code out}, so the next run starts over. */
+    public static void deleteCheckpoints(Path out) throws IOException {
+        Path dir = out.resolve(CHECKPOINTS);
+        if (Files.exists(dir)) {
+            deleteTree(dir);
+        }
     }
 
     public KoreanBasePretraining setSeed(long s) {
@@ -203,16 +239,29 @@ public final class KoreanBasePretraining {
         return out;
     }
 
-    /** Runs the whole recipe into {@code out} and returns the training result. */
+    /**
+     * Runs the whole recipe into {@code out} and returns the training result. When {@code out}
+     * holds the checkpoints of an interrupted run ({@link #interruptedRun}), it continues that run
+     * with the tokenizer and initial weights already there, and ends with the same model an
+     * uninterrupted run makes.
+     *
+     * @throws Peft4jException if the interrupted run had another model shape or training settings
+     */
     public TrainingResult run(List<String> corpus, Path out, TrainingListener listener) throws IOException {
         Files.createDirectories(out);
-        ByteLevelBpeTrainer bpe = new ByteLevelBpeTrainer(vocabSize);
-        corpus.forEach(bpe::add);
-        bpe.train();
-        bpe.save(out, context);
-        int eos = bpe.eosId();
-        ModelFactory.writeRandom(out, llamaConfig(bpe.size(), eos), seed);
-        writeGenerationConfig(out, eos);
+        Optional<Path> resumeFrom = checkpointEvery > 0 ? interruptedRun(out) : Optional.empty();
+        int eos;
+        if (resumeFrom.isPresent()) {
+            eos = checkSameShape(out);
+        } else {
+            ByteLevelBpeTrainer bpe = new ByteLevelBpeTrainer(vocabSize);
+            corpus.forEach(bpe::add);
+            bpe.train();
+            bpe.save(out, context);
+            eos = bpe.eosId();
+            ModelFactory.writeRandom(out, llamaConfig(bpe.size(), eos), seed);
+            writeGenerationConfig(out, eos);
+        }
         List<int[]> encoded = new ArrayList<>(corpus.size());
         try (TextTokenizer tok = TextTokenizer.load(out)) {
             for (String line : corpus) {
@@ -221,19 +270,23 @@ public final class KoreanBasePretraining {
         }
         java.util.Collections.shuffle(encoded, new java.util.Random(seed));
         List<TokenizedExample> data = pack(encoded, eos, sequenceLength);
+        Path checkpoints = out.resolve(CHECKPOINTS);
         TrainingResult result;
         try (PeftModel model = PeftModel.open(out, engine, options)) {
             model.setSeed(seed);
             model.addAdapter("base", PeftMethods.byName("full").parseConfig(new JsonObject(), "pretraining"));
-            TrainingConfig config = TrainingConfig.builder().optAdapterName("base").optLearningRate(learningRate)
+            TrainingConfig.Builder config = TrainingConfig.builder().optAdapterName("base").optLearningRate(learningRate)
                     .optSchedule(LearningRateSchedule.Type.COSINE).optWarmupSteps(Math.max(1, steps / 20)).optWeightDecay(0.01)
                     .optBatchSize(batchSize).optMaxSteps(steps).optEpochs(Integer.MAX_VALUE / 2).optMaxGradNorm(1.0).optSeed(seed)
-                    .optPadTokenId(eos).optSaveFinal(false).build();
-            Trainer trainer = new Trainer(model, config);
+                    .optPadTokenId(eos).optSaveFinal(false);
+            if (checkpointEvery > 0) {
+                config.optOutputDir(checkpoints).optCheckpointEverySteps(checkpointEvery).optKeepCheckpoints(2);
+            }
+            Trainer trainer = new Trainer(model, config.build());
             if (listener != null) {
                 trainer.addListener(listener);
             }
-            result = trainer.train(data, null);
+            result = resumeFrom.isPresent() ? trainer.resume(resumeFrom.get(), data, null) : trainer.train(data, null);
             Path trained = Files.createTempDirectory(out.toAbsolutePath().getParent(), ".pretrained-");
             model.saveAdapter("base", trained);
             storeAsFloat16(trained.resolve("model.safetensors"), out.resolve("model.safetensors"));
@@ -243,7 +296,33 @@ public final class KoreanBasePretraining {
         JsonObject json = JsonParser.parseString(Files.readString(cfg, StandardCharsets.UTF_8)).getAsJsonObject();
         json.addProperty("dtype", "float16");
         AtomicFiles.writeString(cfg, new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(json) + "\n");
+        if (Files.exists(checkpoints)) {
+            deleteTree(checkpoints);
+        }
         return result;
+    }
+
+    /**
+     * The EOS id of the interrupted run in {@code out}, after checking that its model has the shape
+     * this recipe asks for: resuming with other flags would silently train another model.
+     */
+    private int checkSameShape(Path out) throws IOException {
+        JsonObject saved = JsonParser.parseString(Files.readString(out.resolve("config.json"), StandardCharsets.UTF_8))
+                .getAsJsonObject();
+        JsonObject wanted = llamaConfig(0, 0);
+        List<String> differ = new ArrayList<>();
+        for (String key : List.of("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
+                "max_position_embeddings")) {
+            if (!saved.has(key) || saved.get(key).getAsInt() != wanted.get(key).getAsInt()) {
+                differ.add(key + " " + (saved.has(key) ? saved.get(key).getAsInt() : "missing") + " (asked " + wanted.get(key).getAsInt()
+                        + ")");
+            }
+        }
+        if (!differ.isEmpty()) {
+            throw new Peft4jException(out + " holds an interrupted pretraining run of another shape: " + String.join(", ", differ)
+                    + "; rerun with its settings to continue it, or start over with --fresh");
+        }
+        return saved.get("eos_token_id").getAsInt();
     }
 
     private static void writeGenerationConfig(Path out, int eos) {
