@@ -535,7 +535,6 @@ public final class Trainer {
         }
     }
 
-    /** The number of attended (unpadded) tokens. */
     /**
      * One micro-batch's loss and gradients. When the loss is finite but a gradient is not, the
      * micro-batch is computed once more with the same seed: the PyTorch engine has been seen to
@@ -547,7 +546,8 @@ public final class Trainer {
         runtime.setSeed(seed);
         LossResult r = runtime.lossAndGradients(batch, hooks, true);
         for (int attempt = 1; attempt <= 2 && Double.isFinite(r.lossSum()) && !finite(r.gradients()); attempt++) {
-            LOG.warn("step {}: finite loss but non-finite gradients; computing the micro-batch again", stepNo);
+            LOG.warn("step {}: finite loss but non-finite gradients ({}); computing the micro-batch again", stepNo,
+                    describeNonFinite(r.gradients()));
             recomputedMicroBatches++;
             runtime.setSeed(seed);
             r = runtime.lossAndGradients(batch, hooks, true);
@@ -564,6 +564,28 @@ public final class Trainer {
             }
         }
         return true;
+    }
+
+    /** Which gradients hold NaN or Inf and how many of their elements, e.g. {@code "w: 3 NaN, 0 Inf of 64"}. */
+    static String describeNonFinite(Map<String, HostTensor> grads) {
+        List<String> parts = new ArrayList<>();
+        for (Map.Entry<String, HostTensor> e : grads.entrySet()) {
+            int nan = 0;
+            int inf = 0;
+            float[] data = e.getValue().data();
+            for (float v : data) {
+                if (Float.isNaN(v)) {
+                    nan++;
+                } else if (Float.isInfinite(v)) {
+                    inf++;
+                }
+            }
+            if (nan + inf > 0) {
+                parts.add(e.getKey() + ": " + nan + " NaN, " + inf + " Inf of " + data.length);
+            }
+        }
+        int shown = Math.min(parts.size(), 5);
+        return String.join("; ", parts.subList(0, shown)) + (parts.size() > shown ? "; " + (parts.size() - shown) + " more" : "");
     }
 
     /** How many micro-batches were computed twice because of non-finite gradients (see above). */
