@@ -537,10 +537,10 @@ public final class Trainer {
 
     /**
      * One micro-batch's loss and gradients. When the loss is finite but a gradient is not, the
-     * micro-batch is computed once more with the same seed: the PyTorch engine has been seen to
-     * return such gradients intermittently (not reproducible in a second computation), while a
-     * real divergence repeats. A repeat that is still non-finite is left to the caller, which
-     * stops the run.
+     * micro-batch is computed once more with the same seed: a real divergence repeats, a transient
+     * engine fault does not. (The PyTorch engine had one: autograd read scalars from freed Java
+     * memory, fixed in its ops; this stays as a guard.) A repeat that is still non-finite is left
+     * to the caller, which stops the run.
      */
     private LossResult lossAndGradients(DecoderRuntime runtime, TrainBatch batch, HookSet hooks, long seed, long stepNo) {
         runtime.setSeed(seed);

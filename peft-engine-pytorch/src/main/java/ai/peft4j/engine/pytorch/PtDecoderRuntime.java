@@ -168,8 +168,9 @@ final class PtDecoderRuntime implements DecoderRuntime {
      * Rows x vocab logits one loss chunk may hold, from the property {@code peft4j.lossChunkElements}
      * (e.g. 16777216 = 64 MiB of logits); 0, the default, computes the head in one piece. Opt-in
      * for now: chunked gradients match the unchunked ones (PtChunkedLossTest), but with one
-     * position per chunk a from-scratch full fine-tuning run hit NaN gradients at a finite loss,
-     * the same symptom as LoRA dropout at a high learning rate; until that is understood it stays off.
+     * position per chunk a from-scratch full fine-tuning run hit NaN gradients at a finite loss.
+     * That was most likely the freed-scalar fault fixed in {@code PtOps.scalar} (many more
+     * scalar ops per step); re-measure before making chunking the default.
      */
     static volatile long lossChunkElements = Long.getLong("peft4j.lossChunkElements", 0L);
 

@@ -12,6 +12,7 @@ import ai.peft4j.api.ops.Activation;
 import ai.peft4j.api.ops.Ops;
 import ai.peft4j.api.ops.RotarySpec;
 import ai.peft4j.api.ops.Tensor;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
 
@@ -34,6 +35,7 @@ final class PtOps implements Ops {
     private final String[] rowAdapters;
     private final int slidingWindow;
     private final Map<RotarySpec, NDArray[]> rotaryTables = new IdentityHashMap<>();
+    private final Map<Float, NDArray> scalars = new HashMap<>();
     private NDArray additiveMask;
 
     PtOps(PtDecoderRuntime runtime, NDManager forwardManager, int[][] ids, int[][] positionIds, int[][] attentionMask,
@@ -75,6 +77,18 @@ final class PtOps implements Ops {
 
     static NDArray nd(Tensor t) {
         return ((PtTensor) t).array();
+    }
+
+    /**
+     * A float scalar in memory PyTorch owns, cached for this forward. DJL's {@code mul(Number)},
+     * {@code pow(Number)}, {@code maximum(Number)} etc. wrap the number in a Java direct buffer
+     * and close it right after the op, but autograd keeps that scalar for the backward pass,
+     * which then reads memory the garbage collector may have freed and reused: NaN or, worse,
+     * silently wrong gradients (first seen as NaN gradients at a finite loss). Use this instead
+     * of any Number overload on a path that can be differentiated.
+     */
+    private NDArray scalar(float value) {
+        return scalars.computeIfAbsent(value, v -> torchOwned(fm.create(v.floatValue())));
     }
 
     private Tensor own(NDArray a) {
@@ -126,7 +140,7 @@ final class PtOps implements Ops {
 
     @Override
     public Tensor scale(Tensor a, double factor) {
-        return own(nd(a).mul((float) factor));
+        return own(nd(a).mul(scalar((float) factor)));
     }
 
     @Override
@@ -137,13 +151,13 @@ final class PtOps implements Ops {
                 return own(x.getNDArrayInternal().gelu());
             case GELU_TANH: {
                 // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), as gelu_new.
-                NDArray inner = x.add(x.pow(3).mul(0.044715f)).mul((float) GELU_C).tanh().add(1f);
-                return own(x.mul(0.5f).mul(inner));
+                NDArray inner = x.add(x.pow(scalar(3f)).mul(scalar(0.044715f))).mul(scalar((float) GELU_C)).tanh().add(scalar(1f));
+                return own(x.mul(scalar(0.5f)).mul(inner));
             }
             case SILU:
                 return own(x.mul(x.getNDArrayInternal().sigmoid()));
             case RELU:
-                return own(x.maximum(0f));
+                return own(x.maximum(scalar(0f)));
             default:
                 throw new Peft4jException("activation not implemented: " + activation);
         }
@@ -190,7 +204,7 @@ final class PtOps implements Ops {
     @Override
     public Tensor rmsNorm(Tensor x, Tensor gamma, double eps) {
         NDArray in = nd(x);
-        NDArray rms = in.square().mean(new int[] {-1}, true).add((float) eps).sqrt();
+        NDArray rms = in.square().mean(new int[] {-1}, true).add(scalar((float) eps)).sqrt();
         return own(in.div(rms).mul(nd(gamma)));
     }
 
@@ -309,7 +323,7 @@ final class PtOps implements Ops {
         long rep = heads / kvHeads;
         // Grouped-query attention without copying keys: fold the query groups into the sequence axis.
         NDArray qg = rep == 1 ? q : q.reshape(b, kvHeads, rep * t, d);
-        NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)).mul((float) scale);
+        NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)).mul(scalar((float) scale));
         if (rep != 1) {
             scores = scores.reshape(b, heads, t, s);
         }
