@@ -69,11 +69,13 @@ public final class PretrainCommand implements Callable<Integer> {
     long seed = 20241126;
 
     @Option(names = "--checkpoint-every", paramLabel = "STEPS",
-            description = "Write a resumable checkpoint every STEPS steps (default 250; 0: none). Rerunning the same command "
-                    + "continues an interrupted run from its newest checkpoint.")
+            description = "Write a resumable checkpoint every STEPS steps (default 250; 0: none).")
     int checkpointEvery = 250;
 
-    @Option(names = "--fresh", description = "Start over even if --out holds an interrupted run's checkpoints (they are deleted).")
+    @Option(names = "--resume", description = "Continue the interrupted run in --out from its newest checkpoint (same flags).")
+    boolean resume;
+
+    @Option(names = "--fresh", description = "Delete an interrupted run's checkpoints in --out and start over.")
     boolean fresh;
 
     @Mixin
@@ -87,16 +89,18 @@ public final class PretrainCommand implements Callable<Integer> {
         var injector = engineFlags.injector();
         KoreanBasePretraining recipe = new KoreanBasePretraining(engineFlags.engine(injector), engineFlags.options(injector))
                 .setVocabSize(vocab).setShape(hidden, layers, heads, intermediate).setSteps(steps).setBatch(batch, seq)
-                .setLearningRate(lr).setSeed(seed).setDocumentRepeat(docRepeat).setCheckpointEvery(checkpointEvery);
+                .setLearningRate(lr).setSeed(seed).setDocumentRepeat(docRepeat).setCheckpointEvery(checkpointEvery).setResume(resume);
         try {
             long t0 = System.nanoTime();
             List<String> lines = recipe.readCorpus(corpus, trainData);
             if (fresh) {
                 KoreanBasePretraining.deleteCheckpoints(out);
             }
-            var interrupted = checkpointEvery > 0 ? KoreanBasePretraining.interruptedRun(out) : Optional.<Path>empty();
-            interrupted.ifPresent(c -> spec.commandLine().getOut().printf(Locale.ROOT,
-                    "continuing the interrupted run in %s from %s (pass --fresh to start over)%n", out, c.getFileName()));
+            Optional<Path> interrupted = KoreanBasePretraining.interruptedRun(out);
+            if (resume) {
+                spec.commandLine().getOut().println(interrupted.map(c -> "continuing the interrupted run in " + out + " from "
+                        + c.getFileName()).orElse("no interrupted run in " + out + "; starting a new one"));
+            }
             spec.commandLine().getOut().printf(Locale.ROOT, "corpus: %,d lines; training the tokenizer and the model%n", lines.size());
             TrainingResult r = recipe.run(lines, out, new ProgressBarListener("pretrain", System.err));
             spec.commandLine().getOut().printf(Locale.ROOT, "pretrained %d steps in %.1f min, final loss %.3f; saved to %s%n", r.steps(),

@@ -67,6 +67,7 @@ public final class KoreanBasePretraining {
     private long seed = 20241126;
     private int documentRepeat = 1;
     private int checkpointEvery = 250;
+    private boolean resume;
 
     public KoreanBasePretraining(Engine engine, EngineOptions options) {
         this.engine = engine;
@@ -118,14 +119,23 @@ public final class KoreanBasePretraining {
     /**
      * Writes a resumable checkpoint every {@code steps} optimizer steps into
      * {@value #CHECKPOINTS} inside the output directory (default 250; 0 turns checkpoints off). A
-     * later {@link #run} into the same directory continues from the newest one, and a finished run
-     * deletes them.
+     * finished run deletes them; see {@link #setResume} for an interrupted one.
      */
     public KoreanBasePretraining setCheckpointEvery(int steps) {
         if (steps < 0) {
             throw new IllegalArgumentException("checkpoint interval must be >= 0, got " + steps);
         }
         checkpointEvery = steps;
+        return this;
+    }
+
+    /**
+     * Whether {@link #run} continues the interrupted run whose checkpoints are in the output
+     * directory (default false: such checkpoints make {@code run} refuse, so that nothing is lost
+     * by accident; {@link #deleteCheckpoints} clears them to start over).
+     */
+    public KoreanBasePretraining setResume(boolean resumeInterrupted) {
+        resume = resumeInterrupted;
         return this;
     }
 
@@ -240,16 +250,21 @@ public final class KoreanBasePretraining {
     }
 
     /**
-     * Runs the whole recipe into {@code out} and returns the training result. When {@code out}
-     * holds the checkpoints of an interrupted run ({@link #interruptedRun}), it continues that run
-     * with the tokenizer and initial weights already there, and ends with the same model an
-     * uninterrupted run makes.
+     * Runs the whole recipe into {@code out} and returns the training result. With
+     * {@link #setResume} and the checkpoints of an interrupted run in {@code out}
+     * ({@link #interruptedRun}), it continues that run with the tokenizer and initial weights
+     * already there, and ends with the same model an uninterrupted run makes.
      *
-     * @throws Peft4jException if the interrupted run had another model shape or training settings
+     * @throws Peft4jException if {@code out} holds an interrupted run and resuming was not asked
+     *     for, or the interrupted run had another model shape or training settings
      */
     public TrainingResult run(List<String> corpus, Path out, TrainingListener listener) throws IOException {
         Files.createDirectories(out);
-        Optional<Path> resumeFrom = checkpointEvery > 0 ? interruptedRun(out) : Optional.empty();
+        Optional<Path> resumeFrom = interruptedRun(out);
+        if (resumeFrom.isPresent() && !resume) {
+            throw new Peft4jException(out + " holds the checkpoints of an interrupted pretraining run (" + resumeFrom.get().getFileName()
+                    + "): continue it with --resume, or delete them and start over with --fresh");
+        }
         int eos;
         if (resumeFrom.isPresent()) {
             eos = checkSameShape(out);
@@ -320,7 +335,7 @@ public final class KoreanBasePretraining {
         }
         if (!differ.isEmpty()) {
             throw new Peft4jException(out + " holds an interrupted pretraining run of another shape: " + String.join(", ", differ)
-                    + "; rerun with its settings to continue it, or start over with --fresh");
+                    + "; resume it with its settings, or start over with --fresh");
         }
         return saved.get("eos_token_id").getAsInt();
     }

@@ -53,7 +53,7 @@ class KoreanBasePretrainingTest {
     }
 
     @Test
-    void aKilledRunContinuesFromItsCheckpointToTheSameModel() throws IOException {
+    void aKilledRunResumesFromItsCheckpointToTheSameModel() throws IOException {
         TrainingResult whole = tinyRecipe(32).run(tinyCorpus(), tmp.resolve("whole"), null);
         assertThat(whole.steps()).isEqualTo(6L);
         assertThat(tmp.resolve("whole").resolve(KoreanBasePretraining.CHECKPOINTS)).doesNotExist();
@@ -62,8 +62,12 @@ class KoreanBasePretrainingTest {
         assertThatThrownBy(() -> tinyRecipe(32).run(tinyCorpus(), out, killAt(5))).hasMessageContaining("killed at step 5");
         assertThat(KoreanBasePretraining.interruptedRun(out)).hasValueSatisfying(c -> assertThat(c.getFileName()).hasToString("checkpoint-4"));
 
+        assertThatThrownBy(() -> tinyRecipe(32).run(tinyCorpus(), out, null)).isInstanceOf(Peft4jException.class)
+                .hasMessageContaining("interrupted pretraining run (checkpoint-4)").hasMessageContaining("--resume");
+        assertThat(KoreanBasePretraining.interruptedRun(out)).as("a refused run loses nothing").isPresent();
+
         List<Long> stepsAfterResume = new ArrayList<>();
-        TrainingResult resumed = tinyRecipe(32).run(tinyCorpus(), out, new TrainingListener() {
+        TrainingResult resumed = tinyRecipe(32).setResume(true).run(tinyCorpus(), out, new TrainingListener() {
             @Override
             public void onStepEnd(StepMetrics m) {
                 stepsAfterResume.add(m.step());
@@ -87,7 +91,7 @@ class KoreanBasePretrainingTest {
         Path out = tmp.resolve("killed");
         assertThatThrownBy(() -> tinyRecipe(32).run(tinyCorpus(), out, killAt(3))).hasMessageContaining("killed at step 3");
 
-        assertThatThrownBy(() -> tinyRecipe(48).run(tinyCorpus(), out, null)).isInstanceOf(Peft4jException.class)
+        assertThatThrownBy(() -> tinyRecipe(48).setResume(true).run(tinyCorpus(), out, null)).isInstanceOf(Peft4jException.class)
                 .hasMessageContaining("hidden_size 32 (asked 48)").hasMessageContaining("--fresh");
 
         KoreanBasePretraining.deleteCheckpoints(out);
