@@ -1,5 +1,6 @@
 package ai.peft4j.examples.train;
 
+import ai.peft4j.api.Peft4jException;
 import ai.peft4j.api.data.CausalLmEncoder;
 import ai.peft4j.api.data.EncodedExamples;
 import ai.peft4j.api.data.Example;
@@ -34,7 +35,8 @@ public final class FineTuneJob {
     private FineTuneJob() {}
 
     /**
-     * @param resume continue from the newest {@code checkpoint-*} in the output directory if any
+     * @param resume continue from the newest {@code checkpoint-*} in the output directory if any;
+     *     without it, checkpoints already there are refused rather than mixed with a new run's
      * @param listener progress reporting, or null
      */
     public static TrainingResult run(PeftModel model, TextTokenizer tokenizer, String adapterName, PeftConfig config,
@@ -60,7 +62,12 @@ public final class FineTuneJob {
         if (training.outputDir() != null) {
             Checkpoints.recover(training.outputDir()); // before choosing the newest checkpoint
         }
-        Optional<Path> last = resume && training.outputDir() != null ? Checkpoints.latest(training.outputDir()) : Optional.empty();
+        Optional<Path> last = training.outputDir() != null ? Checkpoints.latest(training.outputDir()) : Optional.empty();
+        if (last.isPresent() && !resume) {
+            // A new run would interleave its checkpoints with the old run's, and pruning could keep the wrong ones.
+            throw new Peft4jException(training.outputDir() + " holds the checkpoints of an earlier run (newest: "
+                    + last.get().getFileName() + "): continue it with --resume, or train into another --out");
+        }
         if (last.isPresent()) {
             LOG.info("resuming from {}", last.get());
             return trainer.resume(last.get(), encodedTrain.examples(), encodedEval);

@@ -106,6 +106,30 @@ class TrainKillResumeTest {
         assertThat(actual.values().stream().anyMatch(t -> anyNonZero(t))).isTrue();
     }
 
+    @Test
+    void aNewRunIntoAnOutputWithCheckpointsIsRefusedAndLosesNothing() throws Exception {
+        Path data = tmp.resolve("train.csv");
+        try (var in = getClass().getResourceAsStream("/ai/peft4j/examples/summarization/data/train.csv")) {
+            Files.write(data, new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().limit(9).toList(), StandardCharsets.UTF_8);
+        }
+        Path out = tmp.resolve("run");
+        String[] args = {"train", "--model", Fixtures.model("tiny-gpt2").toString(), "--method", "lora", "--set", "r=4",
+            "--data", data.toString(), "--prompt-template", "{text} 한줄 요약:", "--completion-template", " {summary}",
+            "--out", out.toString(), "--steps", "2", "--batch", "2", "--max-length", "48", "--checkpoint-every", "1",
+            "--threads", "1", "--no-progress"};
+        CliRun first = CliRun.of(args);
+        assertThat(first.exit()).as(first.toString()).isZero();
+        List<Path> checkpoints = Checkpoints.list(out);
+        assertThat(checkpoints).isNotEmpty();
+
+        CliRun again = CliRun.of(args);
+
+        assertThat(again.exit()).as(again.toString()).isNotZero();
+        assertThat(again.err()).contains("holds the checkpoints of an earlier run").contains(checkpoints.get(checkpoints.size() - 1)
+                .getFileName().toString()).contains("--resume");
+        assertThat(Checkpoints.list(out)).isEqualTo(checkpoints);
+    }
+
     private Process start(Path data, Path out, boolean resume, String name) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-Dai.djl.offline=true", "-Xmx512m", "-cp", System.getProperty("java.class.path"),
