@@ -54,7 +54,7 @@ public final class LoraMethod implements PeftMethod {
             throw new Peft4jException("the lora method needs a LoraConfig, got " + (config == null ? null : config.peftType()));
         }
         List<LinearSite> sites = context.linearSites();
-        LoraConfig resolved = LoraTargets.resolveTargets(cfg, sites, context.architecture().defaultLoraTargets(context.config()));
+        LoraConfig resolved = LoraTargets.resolveTargets(cfg, sites, LoraTargets.defaultTargets(context.config().modelType()));
         List<LinearSite> selected = LoraTargets.select(resolved, sites, context.config().modelType());
 
         boolean fanInFanOut = resolved.fanInFanOut();

@@ -7,6 +7,7 @@ import ai.peft4j.api.model.LinearSite;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import ai.peft4j.api.method.BoundedRegex;
 import java.util.regex.Matcher;
@@ -20,14 +21,32 @@ import java.util.regex.Pattern;
  * LoRA-only parts ({@code layers_to_transform}, rank and alpha patterns) are here.
  *
  * <pre>{@code
- * LoraConfig resolved = LoraTargets.resolveTargets(cfg, sites, arch.defaultLoraTargets(dc));
+ * LoraConfig resolved = LoraTargets.resolveTargets(cfg, sites, LoraTargets.defaultTargets(dc.modelType()));
  * for (LinearSite s : sites) if (LoraTargets.isTargeted(resolved, s.module())) ...
  * }</pre>
  */
 public final class LoraTargets {
     private static final Pattern ANY_LAYER_INDEX = Pattern.compile(".*?\\.[^.]*\\.(\\d+)\\.");
 
+    /**
+     * PEFT's {@code TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING} for the supported model
+     * types: what LoRA adapts when {@code target_modules} is absent. It belongs to the method,
+     * not the architecture, as in PEFT (each method has its own table).
+     */
+    static final Map<String, List<String>> DEFAULT_TARGETS = Map.of(
+            "gpt2", List.of("c_attn"),
+            "gptj", List.of("q_proj", "v_proj"),
+            "gpt_neox", List.of("query_key_value"),
+            "llama", List.of("q_proj", "v_proj"),
+            "mistral", List.of("q_proj", "v_proj"),
+            "qwen2", List.of("q_proj", "v_proj"));
+
     private LoraTargets() {}
+
+    /** The modules LoRA adapts by default for a {@code model_type}; empty for one PEFT has no default for. */
+    public static List<String> defaultTargets(String modelType) {
+        return DEFAULT_TARGETS.getOrDefault(modelType, List.of());
+    }
 
     /**
      * Replaces absent targets by the architecture default and {@code all-linear} by every linear

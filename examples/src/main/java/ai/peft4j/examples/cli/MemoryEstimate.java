@@ -4,6 +4,7 @@ import ai.peft4j.api.model.Architecture;
 import ai.peft4j.api.model.DecoderConfig;
 import ai.peft4j.api.model.LinearSite;
 import ai.peft4j.api.model.ParameterCounts;
+import ai.peft4j.lora.LoraTargets;
 import java.util.List;
 
 /**
@@ -38,7 +39,7 @@ public record MemoryEstimate(long parameters, long weightBytes, int kvBatch, int
         long params = ParameterCounts.total(arch, cfg);
         long weights = FP32 * params;
         long kv = FP32 * 2L * cfg.numLayers() * cfg.numKvHeads() * cfg.headDim() * kvBatch * kvContext;
-        List<String> targets = arch.defaultLoraTargets(cfg);
+        List<String> targets = LoraTargets.defaultTargets(cfg.modelType());
         long lora = 0;
         for (LinearSite s : arch.linearSites(cfg)) {
             if (targets.contains(s.shortName())) {

@@ -82,11 +82,6 @@ public final class Gpt2Architecture implements Architecture {
     }
 
     @Override
-    public List<String> defaultLoraTargets(DecoderConfig cfg) {
-        return List.of("c_attn");
-    }
-
-    @Override
     public Tensor embed(ForwardContext ctx, DecoderConfig cfg) {
         Ops ops = ctx.ops();
         return ops.embedding(ops.param(P + "wte.weight"), ops.inputIds());

@@ -78,11 +78,6 @@ public final class GptJArchitecture implements Architecture {
     }
 
     @Override
-    public List<String> defaultLoraTargets(DecoderConfig cfg) {
-        return List.of("q_proj", "v_proj");
-    }
-
-    @Override
     public Tensor embed(ForwardContext ctx, DecoderConfig cfg) {
         Ops ops = ctx.ops();
         return ops.embedding(ops.param(P + "wte.weight"), ops.inputIds());

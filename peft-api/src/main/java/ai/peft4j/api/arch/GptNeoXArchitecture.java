@@ -79,11 +79,6 @@ public final class GptNeoXArchitecture implements Architecture {
     }
 
     @Override
-    public List<String> defaultLoraTargets(DecoderConfig cfg) {
-        return List.of("query_key_value");
-    }
-
-    @Override
     public Tensor embed(ForwardContext ctx, DecoderConfig cfg) {
         Ops ops = ctx.ops();
         return ops.embedding(ops.param(P + "embed_in.weight"), ops.inputIds());

@@ -93,11 +93,6 @@ public final class LlamaArchitecture implements Architecture {
     }
 
     @Override
-    public List<String> defaultLoraTargets(DecoderConfig cfg) {
-        return List.of("q_proj", "v_proj");
-    }
-
-    @Override
     public Tensor embed(ForwardContext ctx, DecoderConfig cfg) {
         Ops ops = ctx.ops();
         return ops.embedding(ops.param(P + "embed_tokens.weight"), ops.inputIds());

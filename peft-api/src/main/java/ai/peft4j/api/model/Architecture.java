@@ -34,9 +34,6 @@ public interface Architecture {
     /** The key of the input word-embedding table {@code [vocab, hidden]}. */
     String embeddingKey(DecoderConfig config);
 
-    /** The module names Hugging Face PEFT's LoRA targets when {@code target_modules} is absent. */
-    List<String> defaultLoraTargets(DecoderConfig config);
-
     /** Token embeddings {@code [b, s, hidden]} of {@code ops.inputIds()}. */
     Tensor embed(ForwardContext ctx, DecoderConfig config);
 
