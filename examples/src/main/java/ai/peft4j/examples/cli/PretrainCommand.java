@@ -78,6 +78,9 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--fresh", description = "Delete an interrupted run's checkpoints in --out and start over.")
     boolean fresh;
 
+    @Option(names = "--no-progress", description = "No progress bar.")
+    boolean noProgress;
+
     @Mixin
     EngineFlags engineFlags = new EngineFlags();
 
@@ -102,7 +105,7 @@ public final class PretrainCommand implements Callable<Integer> {
                         + c.getFileName()).orElse("no interrupted run in " + out + "; starting a new one"));
             }
             spec.commandLine().getOut().printf(Locale.ROOT, "corpus: %,d lines; training the tokenizer and the model%n", lines.size());
-            TrainingResult r = recipe.run(lines, out, new ProgressBarListener("pretrain", System.err));
+            TrainingResult r = recipe.run(lines, out, noProgress ? null : new ProgressBarListener("pretrain", System.err));
             spec.commandLine().getOut().printf(Locale.ROOT, "pretrained %d steps in %.1f min, final loss %.3f; saved to %s%n", r.steps(),
                     (System.nanoTime() - t0) / 6e10, r.losses().get(r.losses().size() - 1), out);
         } catch (IOException e) {
