@@ -63,16 +63,23 @@ public final class Gpt2Architecture implements Architecture {
 
     @Override
     public List<LinearSite> linearSites(DecoderConfig cfg) {
+        List<LinearSite> sites = new ArrayList<>();
+        for (int i = 0; i < cfg.numLayers(); i++) {
+            sites.addAll(layerSites(cfg, i));
+        }
+        return sites;
+    }
+
+    /** Layer {@code i}'s hookable linear layers, in forward order. */
+    private List<LinearSite> layerSites(DecoderConfig cfg, int i) {
         int h = cfg.hiddenSize();
         int inner = cfg.intermediateSize();
         List<LinearSite> sites = new ArrayList<>();
-        for (int i = 0; i < cfg.numLayers(); i++) {
-            String l = P + "h." + i + ".";
-            sites.add(DecoderBlocks.site(l + "attn.c_attn", true, h, 3 * h, true, i));
-            sites.add(DecoderBlocks.site(l + "attn.c_proj", true, h, h, true, i));
-            sites.add(DecoderBlocks.site(l + "mlp.c_fc", true, h, inner, true, i));
-            sites.add(DecoderBlocks.site(l + "mlp.c_proj", true, inner, h, true, i));
-        }
+        String l = P + "h." + i + ".";
+        sites.add(DecoderBlocks.site(l + "attn.c_attn", true, h, 3 * h, true, i));
+        sites.add(DecoderBlocks.site(l + "attn.c_proj", true, h, h, true, i));
+        sites.add(DecoderBlocks.site(l + "mlp.c_fc", true, h, inner, true, i));
+        sites.add(DecoderBlocks.site(l + "mlp.c_proj", true, inner, h, true, i));
         return sites;
     }
 
@@ -88,29 +95,37 @@ public final class Gpt2Architecture implements Architecture {
     }
 
     @Override
-    public Tensor decode(ForwardContext ctx, DecoderConfig cfg, Tensor inputEmbeddings) {
+    public Tensor beforeBlocks(ForwardContext ctx, DecoderConfig cfg, Tensor inputEmbeddings) {
         Ops ops = ctx.ops();
-        List<LinearSite> sites = linearSites(cfg);
+        return ops.add(inputEmbeddings, ops.embedding(ops.param(P + "wpe.weight"), ops.positionIds()));
+    }
+
+    @Override
+    public Tensor block(ForwardContext ctx, DecoderConfig cfg, int i, Tensor x) {
+        Ops ops = ctx.ops();
+        List<LinearSite> sites = layerSites(cfg, i);
         Activation act = Activation.fromHf(cfg.activation());
         boolean scaleWeights = cfg.flag("scale_attn_weights", true);
         boolean byLayer = cfg.flag("scale_attn_by_inverse_layer_idx", false);
         int h = cfg.hiddenSize();
         int headDim = h / cfg.numHeads();
         double eps = cfg.normEps();
-        Tensor x = ops.add(inputEmbeddings, ops.embedding(ops.param(P + "wpe.weight"), ops.positionIds()));
-        for (int i = 0; i < cfg.numLayers(); i++) {
-            String l = P + "h." + i + ".";
-            Tensor a = ops.layerNorm(x, ops.param(l + "ln_1.weight"), ops.param(l + "ln_1.bias"), eps);
-            Tensor[] qkv = ops.splitLast(ctx.linear(sites.get(4 * i), a), h, h, h);
-            double scale = (scaleWeights ? 1.0 / Math.sqrt(headDim) : 1.0) / (byLayer ? i + 1 : 1);
-            Tensor attn = ops.attention(i, ops.splitHeads(qkv[0], cfg.numHeads()), ops.splitHeads(qkv[1], cfg.numHeads()),
-                    ops.splitHeads(qkv[2], cfg.numHeads()), scale);
-            x = ops.add(x, ctx.linear(sites.get(4 * i + 1), ops.mergeHeads(attn)));
-            Tensor m = ops.layerNorm(x, ops.param(l + "ln_2.weight"), ops.param(l + "ln_2.bias"), eps);
-            m = ctx.linear(sites.get(4 * i + 3), ops.activation(ctx.linear(sites.get(4 * i + 2), m), act));
-            x = ops.add(x, m);
-        }
-        return ops.layerNorm(x, ops.param(P + "ln_f.weight"), ops.param(P + "ln_f.bias"), eps);
+        String l = P + "h." + i + ".";
+        Tensor a = ops.layerNorm(x, ops.param(l + "ln_1.weight"), ops.param(l + "ln_1.bias"), eps);
+        Tensor[] qkv = ops.splitLast(ctx.linear(sites.get(0), a), h, h, h);
+        double scale = (scaleWeights ? 1.0 / Math.sqrt(headDim) : 1.0) / (byLayer ? i + 1 : 1);
+        Tensor attn = ops.attention(i, ops.splitHeads(qkv[0], cfg.numHeads()), ops.splitHeads(qkv[1], cfg.numHeads()),
+                ops.splitHeads(qkv[2], cfg.numHeads()), scale);
+        x = ops.add(x, ctx.linear(sites.get(1), ops.mergeHeads(attn)));
+        Tensor m = ops.layerNorm(x, ops.param(l + "ln_2.weight"), ops.param(l + "ln_2.bias"), eps);
+        m = ctx.linear(sites.get(3), ops.activation(ctx.linear(sites.get(2), m), act));
+        return ops.add(x, m);
+    }
+
+    @Override
+    public Tensor finalNorm(ForwardContext ctx, DecoderConfig cfg, Tensor x) {
+        Ops ops = ctx.ops();
+        return ops.layerNorm(x, ops.param(P + "ln_f.weight"), ops.param(P + "ln_f.bias"), cfg.normEps());
     }
 
     @Override

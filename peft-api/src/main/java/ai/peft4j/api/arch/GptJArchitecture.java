@@ -57,18 +57,25 @@ public final class GptJArchitecture implements Architecture {
 
     @Override
     public List<LinearSite> linearSites(DecoderConfig cfg) {
+        List<LinearSite> sites = new ArrayList<>();
+        for (int i = 0; i < cfg.numLayers(); i++) {
+            sites.addAll(layerSites(cfg, i));
+        }
+        return sites;
+    }
+
+    /** Layer {@code i}'s hookable linear layers, in forward order. */
+    private List<LinearSite> layerSites(DecoderConfig cfg, int i) {
         int h = cfg.hiddenSize();
         int inner = cfg.intermediateSize();
         List<LinearSite> sites = new ArrayList<>();
-        for (int i = 0; i < cfg.numLayers(); i++) {
-            String l = P + "h." + i + ".";
-            sites.add(DecoderBlocks.site(l + "attn.q_proj", false, h, h, false, i));
-            sites.add(DecoderBlocks.site(l + "attn.k_proj", false, h, h, false, i));
-            sites.add(DecoderBlocks.site(l + "attn.v_proj", false, h, h, false, i));
-            sites.add(DecoderBlocks.site(l + "attn.out_proj", false, h, h, false, i));
-            sites.add(DecoderBlocks.site(l + "mlp.fc_in", true, h, inner, false, i));
-            sites.add(DecoderBlocks.site(l + "mlp.fc_out", true, inner, h, false, i));
-        }
+        String l = P + "h." + i + ".";
+        sites.add(DecoderBlocks.site(l + "attn.q_proj", false, h, h, false, i));
+        sites.add(DecoderBlocks.site(l + "attn.k_proj", false, h, h, false, i));
+        sites.add(DecoderBlocks.site(l + "attn.v_proj", false, h, h, false, i));
+        sites.add(DecoderBlocks.site(l + "attn.out_proj", false, h, h, false, i));
+        sites.add(DecoderBlocks.site(l + "mlp.fc_in", true, h, inner, false, i));
+        sites.add(DecoderBlocks.site(l + "mlp.fc_out", true, inner, h, false, i));
         return sites;
     }
 
@@ -84,25 +91,26 @@ public final class GptJArchitecture implements Architecture {
     }
 
     @Override
-    public Tensor decode(ForwardContext ctx, DecoderConfig cfg, Tensor inputEmbeddings) {
+    public Tensor block(ForwardContext ctx, DecoderConfig cfg, int i, Tensor x) {
         Ops ops = ctx.ops();
-        List<LinearSite> sites = linearSites(cfg);
+        List<LinearSite> sites = layerSites(cfg, i);
         RotarySpec rope = RotarySpec.standard(cfg.rotaryDim(), cfg.ropeTheta(), true);
         Activation act = Activation.fromHf(cfg.activation());
         double scale = 1.0 / Math.sqrt(cfg.headDim());
         int heads = cfg.numHeads();
-        Tensor x = inputEmbeddings;
-        for (int i = 0; i < cfg.numLayers(); i++) {
-            String l = P + "h." + i + ".";
-            int s = 6 * i;
-            Tensor a = ops.layerNorm(x, ops.param(l + "ln_1.weight"), ops.param(l + "ln_1.bias"), cfg.normEps());
-            Tensor q = ops.rotary(ops.splitHeads(ctx.linear(sites.get(s), a), heads), rope);
-            Tensor k = ops.rotary(ops.splitHeads(ctx.linear(sites.get(s + 1), a), heads), rope);
-            Tensor v = ops.splitHeads(ctx.linear(sites.get(s + 2), a), heads);
-            Tensor attn = ctx.linear(sites.get(s + 3), ops.mergeHeads(ops.attention(i, q, k, v, scale)));
-            Tensor mlp = ctx.linear(sites.get(s + 5), ops.activation(ctx.linear(sites.get(s + 4), a), act));
-            x = ops.add(ops.add(attn, mlp), x);
-        }
+        String l = P + "h." + i + ".";
+        Tensor a = ops.layerNorm(x, ops.param(l + "ln_1.weight"), ops.param(l + "ln_1.bias"), cfg.normEps());
+        Tensor q = ops.rotary(ops.splitHeads(ctx.linear(sites.get(0), a), heads), rope);
+        Tensor k = ops.rotary(ops.splitHeads(ctx.linear(sites.get(1), a), heads), rope);
+        Tensor v = ops.splitHeads(ctx.linear(sites.get(2), a), heads);
+        Tensor attn = ctx.linear(sites.get(3), ops.mergeHeads(ops.attention(i, q, k, v, scale)));
+        Tensor mlp = ctx.linear(sites.get(5), ops.activation(ctx.linear(sites.get(4), a), act));
+        return ops.add(ops.add(attn, mlp), x);
+    }
+
+    @Override
+    public Tensor finalNorm(ForwardContext ctx, DecoderConfig cfg, Tensor x) {
+        Ops ops = ctx.ops();
         return ops.layerNorm(x, ops.param(P + "ln_f.weight"), ops.param(P + "ln_f.bias"), cfg.normEps());
     }
 

@@ -59,17 +59,24 @@ public final class GptNeoXArchitecture implements Architecture {
 
     @Override
     public List<LinearSite> linearSites(DecoderConfig cfg) {
+        List<LinearSite> sites = new ArrayList<>();
+        for (int i = 0; i < cfg.numLayers(); i++) {
+            sites.addAll(layerSites(cfg, i));
+        }
+        return sites;
+    }
+
+    /** Layer {@code i}'s hookable linear layers, in forward order. */
+    private List<LinearSite> layerSites(DecoderConfig cfg, int i) {
         int h = cfg.hiddenSize();
         int inner = cfg.intermediateSize();
         boolean bias = cfg.attentionBias();
         List<LinearSite> sites = new ArrayList<>();
-        for (int i = 0; i < cfg.numLayers(); i++) {
-            String l = P + "layers." + i + ".";
-            sites.add(DecoderBlocks.site(l + "attention.query_key_value", bias, h, 3 * h, false, i));
-            sites.add(DecoderBlocks.site(l + "attention.dense", bias, h, h, false, i));
-            sites.add(DecoderBlocks.site(l + "mlp.dense_h_to_4h", true, h, inner, false, i));
-            sites.add(DecoderBlocks.site(l + "mlp.dense_4h_to_h", true, inner, h, false, i));
-        }
+        String l = P + "layers." + i + ".";
+        sites.add(DecoderBlocks.site(l + "attention.query_key_value", bias, h, 3 * h, false, i));
+        sites.add(DecoderBlocks.site(l + "attention.dense", bias, h, h, false, i));
+        sites.add(DecoderBlocks.site(l + "mlp.dense_h_to_4h", true, h, inner, false, i));
+        sites.add(DecoderBlocks.site(l + "mlp.dense_4h_to_h", true, inner, h, false, i));
         return sites;
     }
 
@@ -85,30 +92,31 @@ public final class GptNeoXArchitecture implements Architecture {
     }
 
     @Override
-    public Tensor decode(ForwardContext ctx, DecoderConfig cfg, Tensor inputEmbeddings) {
+    public Tensor block(ForwardContext ctx, DecoderConfig cfg, int i, Tensor x) {
         Ops ops = ctx.ops();
-        List<LinearSite> sites = linearSites(cfg);
+        List<LinearSite> sites = layerSites(cfg, i);
         RotarySpec rope = DecoderBlocks.rotary(cfg, cfg.rotaryDim(), false);
         Activation act = Activation.fromHf(cfg.activation());
         double scale = 1.0 / Math.sqrt(cfg.headDim());
         int d = cfg.headDim();
         double eps = cfg.normEps();
-        Tensor x = inputEmbeddings;
-        for (int i = 0; i < cfg.numLayers(); i++) {
-            String l = P + "layers." + i + ".";
-            int s = 4 * i;
-            Tensor a = ops.layerNorm(x, ops.param(l + "input_layernorm.weight"), ops.param(l + "input_layernorm.bias"), eps);
-            // Per-head [q|k|v] layout: split heads first, then q, k, v inside each head.
-            Tensor[] qkv = ops.splitLast(ops.splitHeads(ctx.linear(sites.get(s), a), cfg.numHeads()), d, d, d);
-            Tensor attn = ops.attention(i, ops.rotary(qkv[0], rope), ops.rotary(qkv[1], rope), qkv[2], scale);
-            attn = ctx.linear(sites.get(s + 1), ops.mergeHeads(attn));
-            Tensor mlpIn = cfg.parallelResidual() ? x : ops.add(x, attn);
-            Tensor m = ops.layerNorm(mlpIn, ops.param(l + "post_attention_layernorm.weight"),
-                    ops.param(l + "post_attention_layernorm.bias"), eps);
-            m = ctx.linear(sites.get(s + 3), ops.activation(ctx.linear(sites.get(s + 2), m), act));
-            x = cfg.parallelResidual() ? ops.add(ops.add(m, attn), x) : ops.add(m, mlpIn);
-        }
-        return ops.layerNorm(x, ops.param(P + "final_layer_norm.weight"), ops.param(P + "final_layer_norm.bias"), eps);
+        String l = P + "layers." + i + ".";
+        Tensor a = ops.layerNorm(x, ops.param(l + "input_layernorm.weight"), ops.param(l + "input_layernorm.bias"), eps);
+        // Per-head [q|k|v] layout: split heads first, then q, k, v inside each head.
+        Tensor[] qkv = ops.splitLast(ops.splitHeads(ctx.linear(sites.get(0), a), cfg.numHeads()), d, d, d);
+        Tensor attn = ops.attention(i, ops.rotary(qkv[0], rope), ops.rotary(qkv[1], rope), qkv[2], scale);
+        attn = ctx.linear(sites.get(1), ops.mergeHeads(attn));
+        Tensor mlpIn = cfg.parallelResidual() ? x : ops.add(x, attn);
+        Tensor m = ops.layerNorm(mlpIn, ops.param(l + "post_attention_layernorm.weight"),
+                ops.param(l + "post_attention_layernorm.bias"), eps);
+        m = ctx.linear(sites.get(3), ops.activation(ctx.linear(sites.get(2), m), act));
+        return cfg.parallelResidual() ? ops.add(ops.add(m, attn), x) : ops.add(m, mlpIn);
+    }
+
+    @Override
+    public Tensor finalNorm(ForwardContext ctx, DecoderConfig cfg, Tensor x) {
+        Ops ops = ctx.ops();
+        return ops.layerNorm(x, ops.param(P + "final_layer_norm.weight"), ops.param(P + "final_layer_norm.bias"), cfg.normEps());
     }
 
     @Override

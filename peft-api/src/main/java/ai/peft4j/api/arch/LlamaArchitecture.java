@@ -67,23 +67,30 @@ public final class LlamaArchitecture implements Architecture {
 
     @Override
     public List<LinearSite> linearSites(DecoderConfig cfg) {
+        List<LinearSite> sites = new ArrayList<>();
+        for (int i = 0; i < cfg.numLayers(); i++) {
+            sites.addAll(layerSites(cfg, i));
+        }
+        return sites;
+    }
+
+    /** Layer {@code i}'s hookable linear layers, in forward order. */
+    private List<LinearSite> layerSites(DecoderConfig cfg, int i) {
         int h = cfg.hiddenSize();
         int q = cfg.numHeads() * cfg.headDim();
         int kv = cfg.numKvHeads() * cfg.headDim();
         int inter = cfg.intermediateSize();
         boolean mlpBias = cfg.flag("mlp_bias", false);
         List<LinearSite> sites = new ArrayList<>();
-        for (int i = 0; i < cfg.numLayers(); i++) {
-            String a = P + "layers." + i + ".self_attn.";
-            String f = P + "layers." + i + ".mlp.";
-            sites.add(DecoderBlocks.site(a + "q_proj", qkvBias(cfg), h, q, false, i));
-            sites.add(DecoderBlocks.site(a + "k_proj", qkvBias(cfg), h, kv, false, i));
-            sites.add(DecoderBlocks.site(a + "v_proj", qkvBias(cfg), h, kv, false, i));
-            sites.add(DecoderBlocks.site(a + "o_proj", outBias(cfg), q, h, false, i));
-            sites.add(DecoderBlocks.site(f + "gate_proj", mlpBias, h, inter, false, i));
-            sites.add(DecoderBlocks.site(f + "up_proj", mlpBias, h, inter, false, i));
-            sites.add(DecoderBlocks.site(f + "down_proj", mlpBias, inter, h, false, i));
-        }
+        String a = P + "layers." + i + ".self_attn.";
+        String f = P + "layers." + i + ".mlp.";
+        sites.add(DecoderBlocks.site(a + "q_proj", qkvBias(cfg), h, q, false, i));
+        sites.add(DecoderBlocks.site(a + "k_proj", qkvBias(cfg), h, kv, false, i));
+        sites.add(DecoderBlocks.site(a + "v_proj", qkvBias(cfg), h, kv, false, i));
+        sites.add(DecoderBlocks.site(a + "o_proj", outBias(cfg), q, h, false, i));
+        sites.add(DecoderBlocks.site(f + "gate_proj", mlpBias, h, inter, false, i));
+        sites.add(DecoderBlocks.site(f + "up_proj", mlpBias, h, inter, false, i));
+        sites.add(DecoderBlocks.site(f + "down_proj", mlpBias, inter, h, false, i));
         return sites;
     }
 
@@ -99,28 +106,29 @@ public final class LlamaArchitecture implements Architecture {
     }
 
     @Override
-    public Tensor decode(ForwardContext ctx, DecoderConfig cfg, Tensor inputEmbeddings) {
+    public Tensor block(ForwardContext ctx, DecoderConfig cfg, int i, Tensor x) {
         Ops ops = ctx.ops();
-        List<LinearSite> sites = linearSites(cfg);
+        List<LinearSite> sites = layerSites(cfg, i);
         RotarySpec rope = DecoderBlocks.rotary(cfg, cfg.rotaryDim(), false);
         Activation act = Activation.fromHf(cfg.activation());
         double eps = cfg.normEps();
         double scale = 1.0 / Math.sqrt(cfg.headDim());
-        Tensor x = inputEmbeddings;
-        for (int i = 0; i < cfg.numLayers(); i++) {
-            String l = P + "layers." + i + ".";
-            int s = 7 * i;
-            Tensor a = ops.rmsNorm(x, ops.param(l + "input_layernorm.weight"), eps);
-            Tensor q = ops.rotary(ops.splitHeads(ctx.linear(sites.get(s), a), cfg.numHeads()), rope);
-            Tensor k = ops.rotary(ops.splitHeads(ctx.linear(sites.get(s + 1), a), cfg.numKvHeads()), rope);
-            Tensor v = ops.splitHeads(ctx.linear(sites.get(s + 2), a), cfg.numKvHeads());
-            Tensor attn = ops.attention(i, q, k, v, scale);
-            x = ops.add(x, ctx.linear(sites.get(s + 3), ops.mergeHeads(attn)));
-            Tensor m = ops.rmsNorm(x, ops.param(l + "post_attention_layernorm.weight"), eps);
-            Tensor gated = ops.mul(ops.activation(ctx.linear(sites.get(s + 4), m), act), ctx.linear(sites.get(s + 5), m));
-            x = ops.add(x, ctx.linear(sites.get(s + 6), gated));
-        }
-        return ops.rmsNorm(x, ops.param(P + "norm.weight"), eps);
+        String l = P + "layers." + i + ".";
+        Tensor a = ops.rmsNorm(x, ops.param(l + "input_layernorm.weight"), eps);
+        Tensor q = ops.rotary(ops.splitHeads(ctx.linear(sites.get(0), a), cfg.numHeads()), rope);
+        Tensor k = ops.rotary(ops.splitHeads(ctx.linear(sites.get(1), a), cfg.numKvHeads()), rope);
+        Tensor v = ops.splitHeads(ctx.linear(sites.get(2), a), cfg.numKvHeads());
+        Tensor attn = ops.attention(i, q, k, v, scale);
+        x = ops.add(x, ctx.linear(sites.get(3), ops.mergeHeads(attn)));
+        Tensor m = ops.rmsNorm(x, ops.param(l + "post_attention_layernorm.weight"), eps);
+        Tensor gated = ops.mul(ops.activation(ctx.linear(sites.get(4), m), act), ctx.linear(sites.get(5), m));
+        return ops.add(x, ctx.linear(sites.get(6), gated));
+    }
+
+    @Override
+    public Tensor finalNorm(ForwardContext ctx, DecoderConfig cfg, Tensor x) {
+        Ops ops = ctx.ops();
+        return ops.rmsNorm(x, ops.param(P + "norm.weight"), cfg.normEps());
     }
 
     @Override

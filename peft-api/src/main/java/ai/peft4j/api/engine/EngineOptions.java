@@ -1,16 +1,93 @@
 package ai.peft4j.api.engine;
 
+import ai.peft4j.api.Peft4jException;
+import ai.peft4j.api.quant.Quantization;
+import java.util.Locale;
+
 /**
- * How to run an engine: the device ({@code cpu}, {@code gpu}, {@code gpu:1}, or {@code auto} for
- * the engine's choice) and the intra-op thread count (0 = the engine's default).
+ * How to run an engine.
+ *
+ * <ul>
+ *   <li>{@code device}: {@code cpu}, {@code gpu}, {@code gpu:1}, or {@code auto} for the engine's
+ *       choice; {@code threads}: intra-op threads (0 = the engine's default).
+ *   <li>{@code weightDtype}: the precision base weights are held in, as Hugging Face's
+ *       {@code torch_dtype}: {@code auto} keeps the stored one (F16 stays F16, memory-mapped),
+ *       {@code float32} widens, {@code float16} narrows. Compute is float32 per layer on CPU.
+ *   <li>{@code quantization} and {@code quantizationBlockSize}: the frozen linear weights
+ *       quantized on load ({@link Quantization}); embeddings, norms and the LM head keep
+ *       {@code weightDtype}.
+ *   <li>{@code gradientCheckpointing}: training keeps only each block's input and recomputes the
+ *       block in the backward pass, as {@code gradient_checkpointing_enable()}.
+ *   <li>{@code lossChunkElements}: logits elements one chunk of the training LM head + loss may
+ *       hold ({@code 0}: the head in one piece).
+ * </ul>
  *
  * <pre>{@code
- * DecoderRuntime rt = engine.load(ckpt, new EngineOptions("cpu", 2));
+ * EngineOptions o = new EngineOptions("cpu", 2).withQuantization(Quantization.INT4, 32).withGradientCheckpointing(true);
+ * DecoderRuntime rt = engine.load(ckpt, o);
  * }</pre>
  */
-public record EngineOptions(String device, int threads) {
+public record EngineOptions(String device, int threads, String weightDtype, Quantization quantization, int quantizationBlockSize,
+        boolean gradientCheckpointing, long lossChunkElements) {
+
+    /** The default chunk: 16 Mi logits (64 MiB in float32) per LM-head + loss chunk. */
+    public static final long DEFAULT_LOSS_CHUNK_ELEMENTS = 1L << 24;
+
+    public EngineOptions {
+        weightDtype = checkDtype(weightDtype);
+        quantization = quantization == null ? Quantization.NONE : quantization;
+        if (quantization == Quantization.INT4) {
+            Quantization.checkBlockSize(quantizationBlockSize);
+        }
+        if (lossChunkElements < 0) {
+            throw new Peft4jException("loss chunk elements must be 0 (no chunking) or positive, not " + lossChunkElements);
+        }
+    }
+
+    /** A device and thread count with every other option at its default. */
+    public EngineOptions(String device, int threads) {
+        this(device, threads, "auto", Quantization.NONE, Quantization.DEFAULT_BLOCK_SIZE, false, DEFAULT_LOSS_CHUNK_ELEMENTS);
+    }
+
     /** The engine's default device and threads. */
     public static EngineOptions defaults() {
         return new EngineOptions("auto", 0);
+    }
+
+    public EngineOptions withWeightDtype(String dtype) {
+        return new EngineOptions(device, threads, dtype, quantization, quantizationBlockSize, gradientCheckpointing, lossChunkElements);
+    }
+
+    public EngineOptions withQuantization(Quantization q, int blockSize) {
+        return new EngineOptions(device, threads, weightDtype, q, blockSize, gradientCheckpointing, lossChunkElements);
+    }
+
+    public EngineOptions withGradientCheckpointing(boolean on) {
+        return new EngineOptions(device, threads, weightDtype, quantization, quantizationBlockSize, on, lossChunkElements);
+    }
+
+    public EngineOptions withLossChunkElements(long elements) {
+        return new EngineOptions(device, threads, weightDtype, quantization, quantizationBlockSize, gradientCheckpointing, elements);
+    }
+
+    private static String checkDtype(String dtype) {
+        String d = dtype == null ? "auto" : dtype.trim().toLowerCase(Locale.ROOT);
+        switch (d) {
+            case "auto":
+            case "float32":
+            case "float16":
+                return d;
+            case "fp32":
+                return "float32";
+            case "fp16":
+            case "half":
+                return "float16";
+            case "bfloat16":
+            case "bf16":
+                throw new Peft4jException("weight dtype '" + dtype + "' is not offered: BF16 checkpoints are held as float16 when every "
+                        + "value converts exactly, else float32 (the PyTorch engine cannot hold BF16 arrays); use auto, float32 or float16");
+            default:
+                throw new Peft4jException("unknown weight dtype '" + dtype + "'; use auto, float32 or float16");
+        }
     }
 }

@@ -4,13 +4,18 @@ package ai.peft4j.api.io;
  * Bit-exact conversions between float32 and the 16-bit float formats. Java 17 has no
  * {@code Float.float16ToFloat}, so they are written out here; rounding matches PyTorch's
  * {@code tensor.half()} and {@code tensor.bfloat16()} (round to nearest, ties to even).
+ *
+ * <pre>{@code
+ * short h = FloatConversions.floatToHalf(1.5f);
+ * float back = FloatConversions.halfToFloat(h); // 1.5f
+ * }</pre>
  */
-final class FloatConversions {
+public final class FloatConversions {
     private FloatConversions() {
     }
 
     /** Widens IEEE binary16 bits to float32; exact for every input, including subnormals, inf and NaN. */
-    static float halfToFloat(short half) {
+    public static float halfToFloat(short half) {
         int h = half & 0xffff;
         int sign = (h & 0x8000) << 16;
         int exp = (h >>> 10) & 0x1f;
@@ -29,7 +34,7 @@ final class FloatConversions {
     }
 
     /** Narrows float32 to IEEE binary16 bits, round to nearest even; NaN becomes the quiet NaN 0x7e00. */
-    static short floatToHalf(float f) {
+    public static short floatToHalf(float f) {
         int bits = Float.floatToRawIntBits(f);
         int sign = (bits >>> 16) & 0x8000;
         int abs = bits & 0x7fffffff;
@@ -68,12 +73,12 @@ final class FloatConversions {
     }
 
     /** Widens bfloat16 bits to float32: they are the high half of a float32. */
-    static float bf16ToFloat(short bf16) {
+    public static float bf16ToFloat(short bf16) {
         return Float.intBitsToFloat((bf16 & 0xffff) << 16);
     }
 
     /** Narrows float32 to bfloat16 bits, round to nearest even; NaN becomes 0x7fc0 as in PyTorch. */
-    static short floatToBf16(float f) {
+    public static short floatToBf16(float f) {
         int bits = Float.floatToRawIntBits(f);
         if ((bits & 0x7fffffff) > 0x7f800000) {
             return (short) 0x7fc0;

@@ -462,6 +462,51 @@ public final class SafetensorsFile implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Rows {@code [fromRow, toRow)} of a tensor, widened to float32 into {@code dst}, read with
+     * positional reads instead of the mapping. Quantizing a base on load goes through here so the
+     * stored weights are never paged into this process (a mapped page counts in its RSS); rows
+     * are the tensor's first axis, and every other axis is flattened into them.
+     */
+    public void readRowsUnmapped(String name, long fromRow, long toRow, float[] dst) {
+        TensorInfo t = info(name);
+        long rows = t.shape().length == 0 ? 1 : t.shape()[0];
+        long perRow = rows == 0 ? 0 : t.numel() / rows;
+        if (fromRow < 0 || toRow > rows || fromRow > toRow) {
+            throw new SafetensorsException(path + ": tensor '" + name + "': rows [" + fromRow + ", " + toRow + ") of " + rows);
+        }
+        long count = (toRow - fromRow) * perRow;
+        if (count > dst.length) {
+            throw new SafetensorsException(path + ": tensor '" + name + "': " + count + " elements do not fit in " + dst.length);
+        }
+        int size = t.dtype().byteSize();
+        ByteBuffer bytes = ByteBuffer.allocate((int) Math.min(count * size, 1 << 22) / size * size).order(ByteOrder.LITTLE_ENDIAN);
+        long pos = t.dataOffset() + fromRow * perRow * size;
+        int done = 0;
+        while (done < count) {
+            bytes.clear();
+            bytes.limit((int) Math.min(bytes.capacity(), (count - done) * size));
+            try {
+                while (bytes.hasRemaining()) {
+                    if (channel.read(bytes, pos + bytes.position()) < 0) {
+                        throw new SafetensorsException(path + ": tensor '" + name + "': file ends inside its data");
+                    }
+                }
+            } catch (IOException e) {
+                throw new SafetensorsException(path + ": tensor '" + name + "': cannot read: " + e, e);
+            }
+            bytes.flip();
+            int len = bytes.remaining() / size;
+            if (t.dtype() == DType.F32) {
+                bytes.asFloatBuffer().get(dst, done, len);
+            } else {
+                convert(t.dtype(), bytes, FloatBuffer.wrap(dst, done, len), len);
+            }
+            pos += (long) len * size;
+            done += len;
+        }
+    }
+
     /** Converts {@code count} elements of {@code dtype} from {@code src} into {@code dst}, in chunks. */
     private static void convert(DType dtype, ByteBuffer src, FloatBuffer dst, int count) {
         float[] chunk = new float[Math.min(CHUNK, count)];

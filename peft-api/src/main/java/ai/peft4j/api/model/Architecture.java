@@ -37,8 +37,34 @@ public interface Architecture {
     /** Token embeddings {@code [b, s, hidden]} of {@code ops.inputIds()}. */
     Tensor embed(ForwardContext ctx, DecoderConfig config);
 
-    /** The decoder body: from input embeddings to the final-norm output {@code [b, s, hidden]}. */
-    Tensor decode(ForwardContext ctx, DecoderConfig config, Tensor inputEmbeddings);
+    /**
+     * The decoder body: from input embeddings to the final-norm output {@code [b, s, hidden]}. It is
+     * {@link #beforeBlocks}, every {@link #block} in order, then {@link #finalNorm}; engines that
+     * scope memory per block (or recompute blocks for activation checkpointing) drive those three
+     * themselves, so an architecture only overrides this to change the composition.
+     */
+    default Tensor decode(ForwardContext ctx, DecoderConfig config, Tensor inputEmbeddings) {
+        Tensor x = beforeBlocks(ctx, config, inputEmbeddings);
+        for (int i = 0; i < config.numLayers(); i++) {
+            x = block(ctx, config, i, x);
+        }
+        return finalNorm(ctx, config, x);
+    }
+
+    /** What runs between the (hooked) input embeddings and block 0: learned positions, for example. */
+    default Tensor beforeBlocks(ForwardContext ctx, DecoderConfig config, Tensor inputEmbeddings) {
+        return inputEmbeddings;
+    }
+
+    /**
+     * Decoder block {@code layer}: {@code [b, s, hidden]} in and out. A block reads only its own
+     * weights, its input and the forward's state (positions, mask, its cache slot), so an engine
+     * may run it again on the same input and get the same output (activation checkpointing).
+     */
+    Tensor block(ForwardContext ctx, DecoderConfig config, int layer, Tensor x);
+
+    /** The norm after the last block. */
+    Tensor finalNorm(ForwardContext ctx, DecoderConfig config, Tensor x);
 
     /** Vocabulary logits {@code [b, s, vocab]} from final hidden states. */
     Tensor lmHead(ForwardContext ctx, DecoderConfig config, Tensor hidden);

@@ -28,4 +28,16 @@ public record RotarySpec(int rotaryDim, boolean interleaved, float[] invFreq, fl
         }
         return new RotarySpec(rotaryDim, interleaved, inv, 1.0f);
     }
+
+    /** Equal by value, inverse frequencies included, so engines can cache tables per spec across blocks. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof RotarySpec r && rotaryDim == r.rotaryDim && interleaved == r.interleaved
+                && Float.compare(attentionScaling, r.attentionScaling) == 0 && java.util.Arrays.equals(invFreq, r.invFreq);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * java.util.Objects.hash(rotaryDim, interleaved, attentionScaling) + java.util.Arrays.hashCode(invFreq);
+    }
 }

@@ -9,7 +9,6 @@ import ai.peft4j.api.ops.Ops;
 import ai.peft4j.api.ops.RotarySpec;
 import ai.peft4j.api.ops.Tensor;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -50,7 +49,7 @@ final class OnnxOps implements Ops {
     private final boolean mixedRows;
     private final Map<String, String> paramNames = new HashMap<>();
     private final Map<String, long[]> shapeByName = new HashMap<>();
-    private final Map<RotarySpec, String[]> rotaryTables = new IdentityHashMap<>();
+    private final Map<RotarySpec, String[]> rotaryTables = new HashMap<>();
     private final Map<String, String> leadingShape = new HashMap<>();
     private final Set<String> rowSelectors = new LinkedHashSet<>();
     private final boolean[] attended;

@@ -13,6 +13,7 @@ import ai.peft4j.api.Peft4jException;
 import ai.peft4j.api.checkpoint.Checkpoint;
 import ai.peft4j.api.engine.DecoderRuntime;
 import ai.peft4j.api.engine.Engine;
+import ai.peft4j.api.engine.EngineOptions;
 import ai.peft4j.api.engine.ForwardRequest;
 import ai.peft4j.api.engine.KvCache;
 import ai.peft4j.api.engine.Logits;
@@ -25,8 +26,10 @@ import ai.peft4j.api.model.Architecture;
 import ai.peft4j.api.model.DecoderConfig;
 import ai.peft4j.api.model.ForwardContext;
 import ai.peft4j.api.model.HookSet;
+import ai.peft4j.api.model.LinearSite;
+import ai.peft4j.api.quant.Quantization;
 import ai.peft4j.api.ops.Tensor;
-import java.nio.ByteBuffer;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,18 +47,40 @@ final class PtDecoderRuntime implements DecoderRuntime {
     private final NDManager root;
     private final NDManager weights;
     private final NDManager adapterManager;
-    private final Map<String, NDArray> base = new ConcurrentHashMap<>();
+    private final Map<String, PtBaseWeight> base = new ConcurrentHashMap<>();
+    /** Linear sites' weight keys, mapped to whether the checkpoint stores them {@code [in, out]}. */
+    private final Map<String, Boolean> linearWeights = new HashMap<>();
+    private final EngineOptions options;
     private final Store store;
     private volatile boolean training;
+    private volatile long seed;
 
-    PtDecoderRuntime(PtEngine engine, Checkpoint checkpoint, Device device) {
+    PtDecoderRuntime(PtEngine engine, Checkpoint checkpoint, Device device, EngineOptions options) {
         this.engine = engine;
         this.checkpoint = checkpoint;
         this.device = device;
+        this.options = options;
         this.root = NDManager.newBaseManager(device, "PyTorch");
         this.weights = root.newSubManager();
         this.adapterManager = root.newSubManager();
         this.store = new Store(checkpoint);
+        for (LinearSite site : checkpoint.architecture().linearSites(checkpoint.config())) {
+            linearWeights.put(site.weightKey(), site.inOutLayout());
+        }
+        if (options.quantization() != Quantization.NONE) {
+            // Quantize up front, so the first forward is not the one that pays, and memory is known.
+            linearWeights.keySet().parallelStream().forEach(this::baseWeight);
+        }
+    }
+
+    /** The options this runtime was loaded with. */
+    EngineOptions options() {
+        return options;
+    }
+
+    /** Bytes of base weights resident now (as held: stored precision, or codes and scales). */
+    long residentBaseBytes() {
+        return base.values().stream().mapToLong(PtBaseWeight::residentBytes).sum();
     }
 
     @Override
@@ -81,7 +106,18 @@ final class PtDecoderRuntime implements DecoderRuntime {
     /** Seeds libtorch's global generator ({@code torch.manual_seed}), which dropout draws from. */
     @Override
     public void setSeed(long seed) {
-        ai.djl.pytorch.jni.JniUtils.setSeed(seed);
+        this.seed = seed;
+        JniUtils.setSeed(seed);
+    }
+
+    /**
+     * Reseeds before a segment of a training forward (-1: embeddings, else the block), so a block
+     * recomputed for activation checkpointing draws the same dropout masks as its first run.
+     */
+    private void seedSegment(int segment) {
+        if (training) {
+            JniUtils.setSeed(seed * 1_000_003L + segment + 2);
+        }
     }
 
     @Override
@@ -89,7 +125,7 @@ final class PtDecoderRuntime implements DecoderRuntime {
         this.training = training;
     }
 
-    /** The array for a key: adapter parameter, merged base override, or the checkpoint weight. */
+    /** The float32 array for a trainable key: an adapter parameter or a base override. */
     NDArray param(String key) {
         NDArray a = store.adapterValue(key);
         if (a != null) {
@@ -99,18 +135,38 @@ final class PtDecoderRuntime implements DecoderRuntime {
         if (a != null) {
             return a;
         }
+        throw new Peft4jException("'" + key + "' is a frozen base weight, not a trainable parameter");
+    }
+
+    /** The tensor for a key as one scope of a forward sees it. */
+    PtTensor paramTensor(String key, NDManager scope) {
+        NDArray a = store.adapterValue(key);
+        if (a != null) {
+            return new PtTensor(a);
+        }
+        a = store.replacedValue(key);
+        if (a != null) {
+            return new PtTensor(a);
+        }
+        return PtTensor.of(baseWeight(key), scope);
+    }
+
+    private PtBaseWeight baseWeight(String key) {
         return base.computeIfAbsent(key, this::loadBase);
     }
 
-    private NDArray loadBase(String key) {
+    private PtBaseWeight loadBase(String key) {
         if (!checkpoint.contains(key)) {
             throw new Peft4jException(checkpoint.directory() + ": no tensor '" + key + "'");
         }
-        ByteBuffer buf = checkpoint.float32(key);
-        Shape shape = new Shape(checkpoint.info(key).shape());
         synchronized (weights) {
-            return weights.create(buf, shape, DataType.FLOAT32);
+            return PtBaseWeight.load(weights, checkpoint, key, linearWeights.get(key), options);
         }
+    }
+
+    /** Whether a base weight is held quantized (it cannot be replaced or trained). */
+    private boolean isQuantized(String key) {
+        return options.quantization() != Quantization.NONE && linearWeights.containsKey(key);
     }
 
     /** How many arrays this runtime's managers hold now; a training step must leave it unchanged. */
@@ -157,22 +213,42 @@ final class PtDecoderRuntime implements DecoderRuntime {
         ForwardContext ctx = new ForwardContext(ops, req.hooks(), req.startsSequence());
         Architecture arch = architecture();
         DecoderConfig cfg = config();
-        Tensor h = arch.decode(ctx, cfg, ctx.applyInputHooks(arch.embed(ctx, cfg)));
+        NDArray x = embedSegment(ctx);
+        for (int i = 0; i < cfg.numLayers(); i++) {
+            x = scopedBlock(ops, req, i, x);
+        }
+        Tensor h = arch.finalNorm(ctx, cfg, new PtTensor(x));
         if (lastOnly) {
             h = ops.lastPosition(h);
         }
         return PtOps.nd(arch.lmHead(ctx, cfg, h));
     }
 
+    /** Embeddings, input hooks and what precedes block 0, in the context's scope. */
+    private NDArray embedSegment(ForwardContext ctx) {
+        seedSegment(-1);
+        Architecture arch = architecture();
+        DecoderConfig cfg = config();
+        return PtOps.nd(arch.beforeBlocks(ctx, cfg, ctx.applyInputHooks(arch.embed(ctx, cfg))));
+    }
+
     /**
-     * Rows x vocab logits one loss chunk may hold, from the property {@code peft4j.lossChunkElements}
-     * (e.g. 16777216 = 64 MiB of logits); 0, the default, computes the head in one piece. Opt-in
-     * for now: chunked gradients match the unchunked ones (PtChunkedLossTest), but with one
-     * position per chunk a from-scratch full fine-tuning run hit NaN gradients at a finite loss.
-     * That was most likely the freed-scalar fault fixed in {@code PtOps.scalar} (many more
-     * scalar ops per step); re-measure before making chunking the default.
+     * Block {@code layer} in a scope of its own: its temporaries (widened weights, attention
+     * scores, MLP activations) are freed when it ends, keeping only what autograd saved, as an
+     * eager PyTorch module would; DJL otherwise holds every intermediate until the forward ends.
      */
-    static volatile long lossChunkElements = Long.getLong("peft4j.lossChunkElements", 0L);
+    private NDArray scopedBlock(PtOps ops, ForwardRequest req, int layer, NDArray x) {
+        seedSegment(layer);
+        try (NDManager bm = ops.manager().newSubManager()) {
+            ForwardContext ctx = new ForwardContext(ops.scoped(bm), req.hooks(), req.startsSequence());
+            NDArray out = PtOps.nd(architecture().block(ctx, config(), layer, new PtTensor(x)));
+            out.attach(ops.manager());
+            return out;
+        }
+    }
+
+    /** Overrides {@link EngineOptions#lossChunkElements()} in tests; negative: use the options. */
+    static volatile long lossChunkElementsOverride = -1;
 
     /**
      * The summed loss and its gradients with a chunked LM head: the decoder body runs once; its
@@ -192,13 +268,14 @@ final class PtDecoderRuntime implements DecoderRuntime {
         int first = prefix > 0 ? 0 : 1;
         int n = labels[0].length - first; // positions that predict a label
         int from = prefix + first - 1;    // the hidden position that predicts labels[.][first]
-        long perChunk = lossChunkElements;
+        long perChunk = lossChunkElementsOverride >= 0 ? lossChunkElementsOverride : options.lossChunkElements();
         long rowsPerChunk = perChunk <= 0 ? n
                 : Math.max(1, perChunk / ((long) labels.length * config().vocabSize()));
         int chunk = (int) Math.min(n, rowsPerChunk);
         try (NDManager fm = root.newSubManager()) {
             if (!withGradients) {
-                NDArray hidden = body(fm, req, false);
+                NDArray hidden = body(new PtOps(this, fm, req.inputIds(), req.positionIds(), req.attentionMask(), null, false,
+                        req.rowAdapters()), req);
                 double sum = 0;
                 for (int t0 = 0; t0 < n; t0 += chunk) {
                     try (NDManager cm = fm.newSubManager()) {
@@ -215,8 +292,24 @@ final class PtDecoderRuntime implements DecoderRuntime {
             }
             double sum = 0;
             try (GradientCollector gc = ai.djl.engine.Engine.getEngine("PyTorch").newGradientCollector()) {
-                NDArray hidden = body(fm, req, training);
-                if (chunk >= n) {
+                PtOps ops = new PtOps(this, fm, req.inputIds(), req.positionIds(), req.attentionMask(), null, training, req.rowAdapters());
+                NDArray[] blockInputs = null;
+                NDArray hidden;
+                if (options.gradientCheckpointing()) {
+                    // Without autograd: keep each block's input only; then the final norm on a leaf.
+                    JniUtils.setGradMode(false);
+                    try {
+                        blockInputs = blockInputs(ops, req);
+                    } finally {
+                        JniUtils.setGradMode(true);
+                    }
+                    NDArray last = blockInputs[blockInputs.length - 1];
+                    last.setRequiresGradient(true);
+                    hidden = PtOps.nd(architecture().finalNorm(new ForwardContext(ops, h, true), config(), new PtTensor(last)));
+                } else {
+                    hidden = body(ops, req);
+                }
+                if (chunk >= n && blockInputs == null) {
                     NDArray loss = headLoss(fm, req, training, hidden, labels, first, from, 0, n);
                     sum = loss.getFloat();
                     gc.backward(loss);
@@ -235,6 +328,9 @@ final class PtDecoderRuntime implements DecoderRuntime {
                     dHidden.attach(fm);
                     JniUtils.backward((PtNDArray) hidden, (PtNDArray) dHidden, false, false);
                 }
+                if (blockInputs != null) {
+                    backwardThroughBlocks(ops, req, blockInputs);
+                }
             }
             Map<String, HostTensor> grads = new LinkedHashMap<>();
             for (Map.Entry<String, NDArray> e : params.entrySet()) {
@@ -251,13 +347,57 @@ final class PtDecoderRuntime implements DecoderRuntime {
         }
     }
 
-    /** The decoder body (embedding, input hooks, blocks): the hidden states the LM head reads. */
-    private NDArray body(NDManager fm, ForwardRequest req, boolean train) {
-        PtOps ops = new PtOps(this, fm, req.inputIds(), req.positionIds(), req.attentionMask(), null, train, req.rowAdapters());
+    /** The decoder body (embedding, input hooks, blocks, final norm): the hidden states the LM head reads. */
+    private NDArray body(PtOps ops, ForwardRequest req) {
         ForwardContext ctx = new ForwardContext(ops, req.hooks(), req.startsSequence());
-        Architecture arch = architecture();
-        DecoderConfig cfg = config();
-        return PtOps.nd(arch.decode(ctx, cfg, ctx.applyInputHooks(arch.embed(ctx, cfg))));
+        NDArray x = embedSegment(ctx);
+        for (int i = 0; i < config().numLayers(); i++) {
+            x = scopedBlock(ops, req, i, x);
+        }
+        return PtOps.nd(architecture().finalNorm(ctx, config(), new PtTensor(x)));
+    }
+
+    /** The input of every block and, last, the output of the last one; run without autograd. */
+    private NDArray[] blockInputs(PtOps ops, ForwardRequest req) {
+        int layers = config().numLayers();
+        NDArray[] inputs = new NDArray[layers + 1];
+        inputs[0] = embedSegment(new ForwardContext(ops, req.hooks(), req.startsSequence()));
+        for (int i = 0; i < layers; i++) {
+            inputs[i + 1] = scopedBlock(ops, req, i, inputs[i]);
+        }
+        return inputs;
+    }
+
+    /**
+     * Activation checkpointing's backward: from the gradient at the last block's output (on the
+     * leaf {@code inputs[layers]}), recompute each block from its saved input with autograd, in a
+     * scope of its own, and push the gradient through it; then through the embedding segment when
+     * something there trains (a soft prompt). Same dropout masks as the first run (seedSegment).
+     */
+    private void backwardThroughBlocks(PtOps ops, ForwardRequest req, NDArray[] inputs) {
+        int layers = config().numLayers();
+        NDArray grad = inputs[layers].getGradient();
+        grad.attach(ops.manager());
+        for (int i = layers - 1; i >= 0; i--) {
+            NDArray in = inputs[i];
+            in.setRequiresGradient(true);
+            seedSegment(i);
+            try (NDManager bm = ops.manager().newSubManager()) {
+                ForwardContext ctx = new ForwardContext(ops.scoped(bm), req.hooks(), req.startsSequence());
+                NDArray out = PtOps.nd(architecture().block(ctx, config(), i, new PtTensor(in)));
+                JniUtils.backward((PtNDArray) out, (PtNDArray) grad, false, false);
+            }
+            NDArray next = in.getGradient();
+            next.attach(ops.manager());
+            grad.close();
+            grad = next;
+        }
+        try (NDManager em = ops.manager().newSubManager()) {
+            NDArray x = embedSegment(new ForwardContext(ops.scoped(em), req.hooks(), req.startsSequence()));
+            if (JniUtils.requiresGrad((PtNDArray) x)) {
+                JniUtils.backward((PtNDArray) x, (PtNDArray) grad, false, false);
+            }
+        }
     }
 
     /**
@@ -295,7 +435,6 @@ final class PtDecoderRuntime implements DecoderRuntime {
         root.close();
     }
 
-    /** Adapter parameters and merge overrides, as NDArrays on this runtime's device. */
     /** Adapter parameters and merge overrides, as PyTorch-owned NDArrays on this runtime's device. */
     private final class Store extends AbstractParameterStore<NDArray> {
         Store(Checkpoint checkpoint) {
@@ -321,7 +460,19 @@ final class PtDecoderRuntime implements DecoderRuntime {
 
         @Override
         protected HostTensor readBase(String key) {
-            return download(key, param(key));
+            try (NDManager scope = root.newSubManager()) {
+                return download(key, baseWeight(key).toFloat32(scope));
+            }
+        }
+
+        @Override
+        public void replaceBase(String key, HostTensor value) {
+            if (isQuantized(key)) {
+                throw new Peft4jException("base weight '" + key + "' is held " + options.quantization().id() + "-quantized: "
+                        + "merging or training it would round the change into its codes, so it is refused; load the base with "
+                        + "quantization none to merge (adapter files trained on a quantized base load on any base)");
+            }
+            super.replaceBase(key, value);
         }
     }
 }

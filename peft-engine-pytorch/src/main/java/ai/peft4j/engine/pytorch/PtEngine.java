@@ -86,6 +86,6 @@ public final class PtEngine implements Engine {
         if (o.threads() > 0) {
             ai.djl.pytorch.jni.JniUtils.setNumThreads(o.threads());
         }
-        return new PtDecoderRuntime(this, checkpoint, device(o.device()));
+        return new PtDecoderRuntime(this, checkpoint, device(o.device()), o);
     }
 }

@@ -13,7 +13,6 @@ import ai.peft4j.api.ops.Ops;
 import ai.peft4j.api.ops.RotarySpec;
 import ai.peft4j.api.ops.Tensor;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.Map;
 
 /**
@@ -27,28 +26,60 @@ final class PtOps implements Ops {
 
     private final PtDecoderRuntime runtime;
     private final NDManager fm;
-    private final NDArray inputIds;
-    private final NDArray positions;
-    private final int[][] attentionMask;
-    private final PtKvCache cache;
-    private final boolean training;
-    private final String[] rowAdapters;
-    private final int slidingWindow;
-    private final Map<RotarySpec, NDArray[]> rotaryTables = new IdentityHashMap<>();
-    private final Map<Float, NDArray> scalars = new HashMap<>();
-    private NDArray additiveMask;
+    private final State state;
+
+    /** What every scope of one forward shares: inputs, mask, rotary tables and scalars, in the forward's manager. */
+    private static final class State {
+        final NDManager owner;
+        final NDArray inputIds;
+        final NDArray positions;
+        final int[][] attentionMask;
+        final PtKvCache cache;
+        final boolean training;
+        final String[] rowAdapters;
+        final int slidingWindow;
+        final Map<RotarySpec, NDArray[]> rotaryTables = new HashMap<>();
+        final Map<Float, NDArray> scalars = new HashMap<>();
+        NDArray additiveMask;
+
+        State(NDManager owner, NDArray inputIds, NDArray positions, int[][] attentionMask, PtKvCache cache, boolean training,
+                String[] rowAdapters, int slidingWindow) {
+            this.owner = owner;
+            this.inputIds = inputIds;
+            this.positions = positions;
+            this.attentionMask = attentionMask;
+            this.cache = cache;
+            this.training = training;
+            this.rowAdapters = rowAdapters;
+            this.slidingWindow = slidingWindow;
+        }
+    }
 
     PtOps(PtDecoderRuntime runtime, NDManager forwardManager, int[][] ids, int[][] positionIds, int[][] attentionMask,
             PtKvCache cache, boolean training, String[] rowAdapters) {
         this.runtime = runtime;
         this.fm = forwardManager;
-        this.inputIds = torchOwned(fm.create(toLong2(ids)));
-        this.positions = torchOwned(fm.create(toLong2(positionIds)));
-        this.attentionMask = attentionMask;
-        this.cache = cache;
-        this.training = training;
-        this.rowAdapters = rowAdapters;
-        this.slidingWindow = runtime.config().slidingWindow();
+        this.state = new State(forwardManager, torchOwned(fm.create(toLong2(ids))), torchOwned(fm.create(toLong2(positionIds))),
+                attentionMask, cache, training, rowAdapters, runtime.config().slidingWindow());
+    }
+
+    private PtOps(PtOps parent, NDManager scope) {
+        this.runtime = parent.runtime;
+        this.fm = scope;
+        this.state = parent.state;
+    }
+
+    /**
+     * The same forward with results owned by {@code scope}: closing the scope frees what ran in it
+     * (autograd keeps what a backward needs), so a block's temporaries do not outlive the block.
+     */
+    PtOps scoped(NDManager scope) {
+        return new PtOps(this, scope);
+    }
+
+    /** The manager this scope's results belong to. */
+    NDManager manager() {
+        return fm;
     }
 
     private static long[][] toLong2(int[][] a) {
@@ -88,10 +119,10 @@ final class PtOps implements Ops {
      * of any Number overload on a path that can be differentiated.
      */
     private NDArray scalar(float value) {
-        return scalars.computeIfAbsent(value, v -> torchOwned(fm.create(v.floatValue())));
+        return state.scalars.computeIfAbsent(value, v -> torchOwned(state.owner.create(v.floatValue())));
     }
 
-    private Tensor own(NDArray a) {
+    Tensor own(NDArray a) {
         if (a.getManager() != fm) {
             a.attach(fm);
         }
@@ -100,17 +131,17 @@ final class PtOps implements Ops {
 
     @Override
     public Tensor inputIds() {
-        return new PtTensor(inputIds);
+        return new PtTensor(state.inputIds);
     }
 
     @Override
     public Tensor positionIds() {
-        return new PtTensor(positions);
+        return new PtTensor(state.positions);
     }
 
     @Override
     public Tensor param(String key) {
-        return new PtTensor(runtime.param(key));
+        return runtime.paramTensor(key, fm);
     }
 
     @Override
@@ -120,7 +151,7 @@ final class PtOps implements Ops {
 
     @Override
     public boolean training() {
-        return training;
+        return state.training;
     }
 
     @Override
@@ -165,7 +196,7 @@ final class PtOps implements Ops {
 
     @Override
     public Tensor dropout(Tensor x, double p) {
-        if (!training || p <= 0) {
+        if (!state.training || p <= 0) {
             return x;
         }
         NDArray a = nd(x);
@@ -175,6 +206,10 @@ final class PtOps implements Ops {
     @Override
     public Tensor embedding(Tensor table, Tensor ids) {
         NDArray idx = nd(ids);
+        PtBaseWeight stored = ((PtTensor) table).unwidened();
+        if (stored != null) {
+            return own(stored.rows(idx, fm));
+        }
         return own(idx.getNDArrayInternal().embedding(idx, nd(table), SparseFormat.DENSE).singletonOrThrow());
     }
 
@@ -249,7 +284,7 @@ final class PtOps implements Ops {
     public Tensor broadcastBatch(Tensor x) {
         NDArray in = nd(x);
         Shape s = in.getShape();
-        return own(in.expandDims(0).broadcast(new Shape(inputIds.getShape().get(0), s.get(0), s.get(1))));
+        return own(in.expandDims(0).broadcast(new Shape(state.inputIds.getShape().get(0), s.get(0), s.get(1))));
     }
 
     @Override
@@ -260,7 +295,7 @@ final class PtOps implements Ops {
     @Override
     public Tensor rotary(Tensor x, RotarySpec spec) {
         NDArray in = nd(x);
-        NDArray[] cs = rotaryTables.computeIfAbsent(spec, this::tables);
+        NDArray[] cs = state.rotaryTables.computeIfAbsent(spec, this::tables);
         NDArray cos = cs[0];
         NDArray sin = cs[1];
         int rd = spec.rotaryDim();
@@ -290,8 +325,8 @@ final class PtOps implements Ops {
 
     /** cos and sin {@code [b, 1, s, rd/2]} for this forward's positions. */
     private NDArray[] tables(RotarySpec spec) {
-        NDArray inv = torchOwned(fm.create(spec.invFreq()));
-        NDArray angles = positions.toType(DataType.FLOAT32, false).expandDims(-1).mul(inv).expandDims(1);
+        NDArray inv = torchOwned(state.owner.create(spec.invFreq()));
+        NDArray angles = state.positions.toType(DataType.FLOAT32, false).expandDims(-1).mul(inv).expandDims(1);
         NDArray cos = angles.cos();
         NDArray sin = angles.sin();
         if (spec.attentionScaling() != 1f) {
@@ -306,6 +341,7 @@ final class PtOps implements Ops {
         NDArray q = nd(qt);
         NDArray k = nd(kt);
         NDArray v = nd(vt);
+        PtKvCache cache = state.cache;
         if (cache != null && cache.key(layer) != null) {
             k = cache.key(layer).concat(k, 2);
             v = cache.value(layer).concat(v, 2);
@@ -341,9 +377,11 @@ final class PtOps implements Ops {
 
     /** The additive causal + padding mask {@code [b, 1, t, s]}, built once per forward. */
     private NDArray mask(long t, long s) {
-        if (additiveMask != null) {
-            return additiveMask;
+        if (state.additiveMask != null) {
+            return state.additiveMask;
         }
+        int[][] attentionMask = state.attentionMask;
+        int slidingWindow = state.slidingWindow;
         int b = attentionMask.length;
         if (attentionMask[0].length != s) {
             throw new Peft4jException("attention mask covers " + attentionMask[0].length + " positions but the model sees " + s);
@@ -363,12 +401,13 @@ final class PtOps implements Ops {
                 }
             }
         }
-        additiveMask = torchOwned(fm.create(m, new Shape(b, 1, t, s)));
-        return additiveMask;
+        state.additiveMask = torchOwned(state.owner.create(m, new Shape(b, 1, t, s)));
+        return state.additiveMask;
     }
 
     @Override
     public Tensor rowSelector(String adapterName) {
+        String[] rowAdapters = state.rowAdapters;
         if (rowAdapters == null) {
             return null;
         }
