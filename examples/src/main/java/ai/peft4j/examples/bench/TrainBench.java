@@ -9,6 +9,8 @@ import ai.peft4j.api.engine.Engine;
 import ai.peft4j.api.engine.EngineOptions;
 import ai.peft4j.api.engine.Engines;
 import ai.peft4j.api.full.ModelFactory;
+import ai.peft4j.api.io.DType;
+import ai.peft4j.api.quant.Quantization;
 import ai.peft4j.api.method.PeftConfig;
 import ai.peft4j.api.method.PeftMethod;
 import ai.peft4j.api.method.PeftMethods;
@@ -118,9 +120,36 @@ public final class TrainBench {
                 return ModelFactory.gpt2SmallConfig();
             case "tiny":
                 return ModelFactory.gpt2Config(1250, Math.max(128, seq + 32), 64, 2, 4);
+            case "gptj-6b":
+                return gptj6bConfig();
+            case "polyglot-ko-1.3b":
+                return polyglotKo13bConfig();
             default:
-                throw new Peft4jException("unknown preset '" + name + "'; use gpt2-small or tiny");
+                throw new Peft4jException("unknown preset '" + name + "'; use gpt2-small, tiny, gptj-6b or polyglot-ko-1.3b");
         }
+    }
+
+    /** The stored dtype of a preset's random weights: F16 for the real-size presets, as published. */
+    static DType presetDtype(String name) {
+        return name.equals("gptj-6b") || name.equals("polyglot-ko-1.3b") ? DType.F16 : DType.F32;
+    }
+
+    /** KoGPT's shape (kakaobrain/kogpt, GPT-J 6 B): 28 x 4096, 16 heads, rotary 64, vocab 64512. */
+    static JsonObject gptj6bConfig() {
+        return JsonParser.parseString("{\"architectures\": [\"GPTJForCausalLM\"], \"model_type\": \"gptj\", \"vocab_size\": 64512,"
+                + " \"n_positions\": 2048, \"n_embd\": 4096, \"n_layer\": 28, \"n_head\": 16, \"rotary_dim\": 64, \"n_inner\": null,"
+                + " \"activation_function\": \"gelu_new\", \"layer_norm_epsilon\": 1e-5, \"initializer_range\": 0.02,"
+                + " \"bos_token_id\": 1, \"eos_token_id\": 2, \"tie_word_embeddings\": false, \"resid_pdrop\": 0.0,"
+                + " \"embd_pdrop\": 0.0, \"attn_pdrop\": 0.0, \"dtype\": \"float16\"}").getAsJsonObject();
+    }
+
+    /** EleutherAI/polyglot-ko-1.3b's shape (GPT-NeoX): 24 x 2048, 16 heads, rotary 50%, vocab 30080. */
+    static JsonObject polyglotKo13bConfig() {
+        return JsonParser.parseString("{\"architectures\": [\"GPTNeoXForCausalLM\"], \"model_type\": \"gpt_neox\", \"vocab_size\": 30080,"
+                + " \"max_position_embeddings\": 2048, \"hidden_size\": 2048, \"num_hidden_layers\": 24, \"num_attention_heads\": 16,"
+                + " \"intermediate_size\": 8192, \"rotary_pct\": 0.5, \"rotary_emb_base\": 10000, \"hidden_act\": \"gelu\","
+                + " \"layer_norm_eps\": 1e-5, \"use_parallel_residual\": true, \"initializer_range\": 0.02,"
+                + " \"bos_token_id\": 0, \"eos_token_id\": 2, \"tie_word_embeddings\": false, \"dtype\": \"float16\"}").getAsJsonObject();
     }
 
     /** A default method config for the bench (the issue's: LoRA r=8 on c_attn; 20 virtual tokens). */
@@ -128,9 +157,12 @@ public final class TrainBench {
         if (o.containsKey("config")) {
             return JsonParser.parseString(o.get("config")).getAsJsonObject();
         }
+        String preset = o.getOrDefault("preset", "tiny");
+        String targets = preset.equals("gptj-6b") ? "[\"q_proj\", \"v_proj\"]"
+                : preset.equals("polyglot-ko-1.3b") ? "[\"query_key_value\"]" : "[\"c_attn\"]";
         switch (method) {
             case "lora":
-                return JsonParser.parseString("{\"r\": 8, \"lora_alpha\": 16, \"lora_dropout\": 0.0, \"target_modules\": [\"c_attn\"]}")
+                return JsonParser.parseString("{\"r\": 8, \"lora_alpha\": 16, \"lora_dropout\": 0.0, \"target_modules\": " + targets + "}")
                         .getAsJsonObject();
             case "prompt-tuning":
                 return JsonParser.parseString("{\"num_virtual_tokens\": 20, \"prompt_tuning_init\": \"RANDOM\"}").getAsJsonObject();
@@ -147,10 +179,16 @@ public final class TrainBench {
         Setup(String preset, String method, int seq, int threads, Map<String, String> o, PrintWriter out) throws IOException {
             this.dir = Files.createTempDirectory("peft4j-bench-");
             long t0 = System.nanoTime();
-            ModelFactory.writeRandom(dir, preset(preset, seq), 1);
-            out.printf(Locale.ROOT, "model: %s random weights written in %.1f s%n", preset, (System.nanoTime() - t0) / 1e9);
+            ModelFactory.writeRandom(dir, preset(preset, seq), 1, presetDtype(preset));
+            out.printf(Locale.ROOT, "model: %s random weights (%s) written in %.1f s%n", preset, presetDtype(preset),
+                    (System.nanoTime() - t0) / 1e9);
             Engine engine = Engines.byName("pytorch");
-            this.model = PeftModel.open(dir, engine, new EngineOptions("cpu", threads));
+            EngineOptions eo = engineOptions(o, threads);
+            long t1 = System.nanoTime();
+            this.model = PeftModel.open(dir, engine, eo);
+            out.printf(Locale.ROOT, "loaded: weight dtype %s, quantization %s, gradient checkpointing %s in %.1f s, RSS %d MiB%n",
+                    eo.weightDtype(), eo.quantization().id(), eo.gradientCheckpointing(), (System.nanoTime() - t1) / 1e9,
+                    rssKiB("VmRSS") / 1024);
             this.cfg = model.runtime().config();
             PeftMethod m = PeftMethods.byName(method);
             PeftConfig pc = m.parseConfig(methodConfig(method, o), "bench");
@@ -167,6 +205,13 @@ public final class TrainBench {
                 // temp files only
             }
         }
+    }
+
+    /** Engine options from the bench's {@code dtype}, {@code quantize}, {@code quantize-block-size} and {@code gradient-checkpointing}. */
+    static EngineOptions engineOptions(Map<String, String> o, int threads) {
+        return new EngineOptions("cpu", threads).withWeightDtype(o.getOrDefault("dtype", "auto"))
+                .withQuantization(Quantization.parse(o.get("quantize")), intOpt(o, "quantize-block-size", Quantization.DEFAULT_BLOCK_SIZE))
+                .withGradientCheckpointing(Boolean.parseBoolean(o.getOrDefault("gradient-checkpointing", "false")));
     }
 
     static List<TokenizedExample> randomData(int n, int seq, int vocab, long seed) {

@@ -13,7 +13,8 @@ import picocli.CommandLine.Option;
 /** The shape options {@code bench train} and {@code bench roofline} share, as {@code TrainBench} options. */
 final class BenchOptions {
     @Option(names = "--preset", paramLabel = "NAME", defaultValue = "gpt2-small",
-            description = "Random-weight model shape: gpt2-small (default; 12 x 768, vocab 50257) or tiny (2 x 64, vocab 1250).")
+            description = "Random-weight model shape: gpt2-small (default; 12 x 768, vocab 50257), tiny (2 x 64, vocab 1250), "
+                    + "gptj-6b (KoGPT's shape, F16) or polyglot-ko-1.3b (F16).")
     String preset;
 
     @Option(names = "--batch", paramLabel = "N", defaultValue = "4", description = "Sequences per step (default 4).")

@@ -45,6 +45,22 @@ public final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--no-roofline", description = "Skip measuring the GEMM peak.")
     boolean noRoofline;
 
+    @Option(names = "--dtype", paramLabel = "DTYPE", defaultValue = "auto",
+            description = "Base weights at rest: auto (as stored; F16 for gptj-6b and polyglot-ko-1.3b), float32 or float16.")
+    String dtype;
+
+    @Option(names = "--quantize", paramLabel = "SCHEME", defaultValue = "none", description = "none, int8 or int4 frozen linear weights.")
+    String quantize;
+
+    @Option(names = "--quantize-block-size", paramLabel = "N", defaultValue = "32", description = "int4 block size (default 32).")
+    int quantizeBlockSize;
+
+    @Option(names = "--gradient-checkpointing", description = "Recompute each block in the backward pass.")
+    boolean gradientCheckpointing;
+
+    @Option(names = "--json", description = "Print one JSON object on stdout (the progress goes to stderr).")
+    boolean json;
+
     @Spec
     CommandSpec spec;
 
@@ -65,7 +81,11 @@ public final class BenchTrainCommand implements Callable<Integer> {
         if (noRoofline) {
             o.put("no-roofline", "true");
         }
-        PrintWriter out = spec.commandLine().getOut();
+        o.put("dtype", dtype);
+        o.put("quantize", quantize);
+        o.put("quantize-block-size", Integer.toString(quantizeBlockSize));
+        o.put("gradient-checkpointing", Boolean.toString(gradientCheckpointing));
+        PrintWriter out = json ? spec.commandLine().getErr() : spec.commandLine().getOut();
         out.println("load average before: " + BenchOptions.loadAverage());
         TrainBench.Result r = TrainBench.train(o, out);
         out.printf(Locale.ROOT, "summary: %s %s batch %d x seq %d: %.1f tokens/s (median step %.3f s), peak RSS %d MiB, "
@@ -76,6 +96,27 @@ public final class BenchTrainCommand implements Callable<Integer> {
         }
         out.println();
         out.println("load average after: " + BenchOptions.loadAverage());
+        if (json) {
+            com.google.gson.JsonObject j = new com.google.gson.JsonObject();
+            j.addProperty("bench", "train");
+            j.addProperty("preset", r.preset());
+            j.addProperty("method", r.method());
+            j.addProperty("batch", r.batch());
+            j.addProperty("seq", r.seq());
+            j.addProperty("dtype", dtype);
+            j.addProperty("quantize", quantize);
+            j.addProperty("gradient_checkpointing", gradientCheckpointing);
+            j.addProperty("median_step_s", r.medianStepSeconds());
+            j.addProperty("tokens_per_s", r.tokensPerSecond());
+            j.addProperty("peak_rss_mib", r.peakRssKiB() / 1024);
+            j.addProperty("achieved_gflops", r.gflops());
+            if (!Double.isNaN(r.peakGflops())) {
+                j.addProperty("peak_gflops", r.peakGflops());
+            }
+            j.addProperty("load_average_after", BenchOptions.loadAverage());
+            spec.commandLine().getOut().println(j);
+            spec.commandLine().getOut().flush();
+        }
         return 0;
     }
 }

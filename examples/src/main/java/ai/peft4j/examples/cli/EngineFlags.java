@@ -35,14 +35,32 @@ public final class EngineFlags {
     @Option(names = "--threads", paramLabel = "N", description = "Intra-op threads; 0 (default) leaves the engine's choice.")
     Integer threads;
 
+    @Option(names = "--dtype", paramLabel = "DTYPE",
+            description = "Base weights at rest: auto (default: as stored, F16 stays F16), float32 or float16. Compute is float32.")
+    String dtype;
+
+    @Option(names = "--quantize", paramLabel = "SCHEME",
+            description = "Quantize the frozen linear weights on load: none (default), int8 (per output channel) or int4 "
+                    + "(blocks of --quantize-block-size, ONNX Runtime's MatMulNBits layout).")
+    String quantize;
+
+    @Option(names = "--quantize-block-size", paramLabel = "N", description = "int4 block size, a power of two from 16 to 256 (default 32).")
+    Integer quantizeBlockSize;
+
+    @Option(names = "--gradient-checkpointing", description = "Training recomputes each block in the backward pass: "
+            + "activation memory of one block instead of all, for about a third more compute.")
+    Boolean gradientCheckpointing;
+
     @Option(names = "--settings", paramLabel = "FILE",
-            description = "Settings file (.properties or .json with engine, device, threads). Also -Dpeft4j.config=FILE.")
+            description = "Settings file (.properties or .json with engine, device, threads, dtype, quantization, "
+                    + "quantization_block_size, gradient_checkpointing). Also -Dpeft4j.config=FILE.")
     Path config;
 
     /** Defaults, then the config file, then {@code -Dpeft4j.*}, then these flags. */
     public Peft4jSettings settings() {
         return Peft4jSettings.resolve(config, System.getProperties()).toBuilder()
-                .engine(engine).device(device).threads(threads).build();
+                .engine(engine).device(device).threads(threads).dtype(dtype).quantization(quantize)
+                .quantizationBlockSize(quantizeBlockSize).gradientCheckpointing(gradientCheckpointing).build();
     }
 
     /** The application's injector for these settings. */

@@ -1,5 +1,12 @@
 package ai.peft4j.api.full;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.ByteOrder;
+import java.nio.ByteBuffer;
+import java.io.OutputStream;
+import java.io.BufferedOutputStream;
+import ai.peft4j.api.io.FloatConversions;
+import ai.peft4j.api.io.DType;
 import ai.peft4j.api.Peft4jException;
 import ai.peft4j.api.io.AtomicFiles;
 import ai.peft4j.api.io.HostTensor;
@@ -63,41 +70,98 @@ public final class ModelFactory {
     }
 
     /**
-     * Writes {@code config.json} and a randomly initialised {@code model.safetensors} into
+     * Writes {@code config.json} and a randomly initialised float32 {@code model.safetensors} into
      * {@code dir} (created if needed) and returns it.
      */
     public static Path writeRandom(Path dir, JsonObject config, long seed) {
+        return writeRandom(dir, config, seed, DType.F32);
+    }
+
+    /**
+     * As {@link #writeRandom(Path, JsonObject, long)}, stored as {@code dtype} (F32, F16 or BF16).
+     * Values are generated and written a chunk at a time, so a multi-billion-parameter shape needs
+     * no more heap than one chunk; the values are those of the float32 variant, rounded.
+     */
+    public static Path writeRandom(Path dir, JsonObject config, long seed, DType dtype) {
+        if (dtype != DType.F32 && dtype != DType.F16 && dtype != DType.BF16) {
+            throw new Peft4jException("random weights are written as F32, F16 or BF16, not " + dtype);
+        }
         DecoderConfig cfg = DecoderConfig.parse(config.toString(), dir.resolve("config.json").toString());
         Architecture arch = Architectures.forConfig(cfg);
         double std = cfg.number("initializer_range", 0.02);
         boolean gpt2 = cfg.modelType().equals("gpt2");
         double residStd = std / Math.sqrt(2.0 * cfg.numLayers());
-        Map<String, HostTensor> tensors = new TreeMap<>();
-        SplittableRandom root = new SplittableRandom(seed);
-        for (Map.Entry<String, long[]> e : new TreeMap<>(arch.weightShapes(cfg)).entrySet()) {
-            String key = e.getKey();
-            HostTensor t = HostTensor.zeros(e.getValue());
-            float[] d = t.data();
-            SplittableRandom rnd = root.split();
-            if (e.getValue().length == 1) {
-                if (key.endsWith(".weight")) {
-                    java.util.Arrays.fill(d, 1f); // norm scale
-                }
-                // biases stay 0
-            } else {
-                double s = gpt2 && key.endsWith("c_proj.weight") ? residStd : std;
-                for (int i = 0; i < d.length; i++) {
-                    d[i] = (float) (rnd.nextGaussian() * s);
-                }
+        Map<String, long[]> shapes = new TreeMap<>(arch.weightShapes(cfg));
+        JsonObject header = new JsonObject();
+        JsonObject meta = new JsonObject();
+        meta.addProperty("format", "pt");
+        header.add("__metadata__", meta);
+        long offset = 0;
+        for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+            long numel = 1;
+            com.google.gson.JsonArray shape = new com.google.gson.JsonArray();
+            for (long d : e.getValue()) {
+                numel *= d;
+                shape.add(d);
             }
-            tensors.put(key, t);
+            JsonObject info = new JsonObject();
+            info.addProperty("dtype", dtype.safetensorsName());
+            info.add("shape", shape);
+            com.google.gson.JsonArray offsets = new com.google.gson.JsonArray();
+            offsets.add(offset);
+            offset += numel * dtype.byteSize();
+            offsets.add(offset);
+            info.add("data_offsets", offsets);
+            header.add(e.getKey(), info);
         }
+        StringBuilder json = new StringBuilder(header.toString());
+        while ((json.length() + 8) % 8 != 0) {
+            json.append(' ');
+        }
+        byte[] headerBytes = json.toString().getBytes(StandardCharsets.UTF_8);
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new Peft4jException(dir + ": cannot create directory: " + e.getMessage(), e);
         }
-        SafetensorsWriter.write(dir.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
+        SplittableRandom root = new SplittableRandom(seed);
+        AtomicFiles.write(dir.resolve("model.safetensors"), raw -> {
+            OutputStream out = new BufferedOutputStream(raw, 1 << 20);
+            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(headerBytes.length);
+            out.write(len.array());
+            out.write(headerBytes);
+            float[] chunk = new float[1 << 16];
+            ByteBuffer bytes = ByteBuffer.allocate(chunk.length * dtype.byteSize()).order(ByteOrder.LITTLE_ENDIAN);
+            for (Map.Entry<String, long[]> e : shapes.entrySet()) {
+                String key = e.getKey();
+                long numel = 1;
+                for (long d : e.getValue()) {
+                    numel *= d;
+                }
+                SplittableRandom rnd = root.split();
+                boolean vector = e.getValue().length == 1;
+                double sd = gpt2 && key.endsWith("c_proj.weight") ? residStd : std;
+                for (long done = 0; done < numel; done += chunk.length) {
+                    int n = (int) Math.min(chunk.length, numel - done);
+                    for (int i = 0; i < n; i++) {
+                        // norm scales 1, biases 0, matrices N(0, sd)
+                        chunk[i] = vector ? (key.endsWith(".weight") ? 1f : 0f) : (float) (rnd.nextGaussian() * sd);
+                    }
+                    bytes.clear();
+                    for (int i = 0; i < n; i++) {
+                        if (dtype == DType.F32) {
+                            bytes.putFloat(chunk[i]);
+                        } else if (dtype == DType.F16) {
+                            bytes.putShort(FloatConversions.floatToHalf(chunk[i]));
+                        } else {
+                            bytes.putShort(FloatConversions.floatToBf16(chunk[i]));
+                        }
+                    }
+                    out.write(bytes.array(), 0, bytes.position());
+                }
+            }
+            out.flush();
+        });
         AtomicFiles.writeString(dir.resolve("config.json"),
                 new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(config) + "\n");
         return dir;

@@ -3,6 +3,7 @@ package ai.peft4j.api.inject;
 import ai.peft4j.api.Peft4jException;
 import ai.peft4j.api.engine.EngineOptions;
 import ai.peft4j.api.engine.Engines;
+import ai.peft4j.api.quant.Quantization;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
@@ -53,12 +54,20 @@ public final class Peft4jSettings {
     private final String engine;
     private final String device;
     private final int threads;
+    private final String dtype;
+    private final Quantization quantization;
+    private final int quantizationBlockSize;
+    private final boolean gradientCheckpointing;
     private final Map<String, String> extra;
 
     private Peft4jSettings(Builder b) {
         this.engine = b.engine;
         this.device = b.device;
         this.threads = b.threads;
+        this.dtype = b.dtype;
+        this.quantization = b.quantization;
+        this.quantizationBlockSize = b.quantizationBlockSize;
+        this.gradientCheckpointing = b.gradientCheckpointing;
         this.extra = Collections.unmodifiableMap(new LinkedHashMap<>(b.extra));
     }
 
@@ -98,6 +107,10 @@ public final class Peft4jSettings {
         b.engine = engine;
         b.device = device;
         b.threads = threads;
+        b.dtype = dtype;
+        b.quantization = quantization;
+        b.quantizationBlockSize = quantizationBlockSize;
+        b.gradientCheckpointing = gradientCheckpointing;
         b.extra.putAll(extra);
         return b;
     }
@@ -122,25 +135,44 @@ public final class Peft4jSettings {
         return extra;
     }
 
-    /** The device and threads as the options an engine loads with. */
+    /** The base weights' precision at rest ({@code auto}, {@code float32}, {@code float16}). */
+    public String dtype() {
+        return dtype;
+    }
+
+    /** How the frozen linear weights are quantized on load. */
+    public Quantization quantization() {
+        return quantization;
+    }
+
+    /** Whether training recomputes each block in the backward pass. */
+    public boolean gradientCheckpointing() {
+        return gradientCheckpointing;
+    }
+
+    /** The options an engine loads with. */
     public EngineOptions engineOptions() {
-        return new EngineOptions(device, threads);
+        return new EngineOptions(device, threads).withWeightDtype(dtype).withQuantization(quantization, quantizationBlockSize)
+                .withGradientCheckpointing(gradientCheckpointing);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof Peft4jSettings s && s.engine.equals(engine) && s.device.equals(device) && s.threads == threads
-                && s.extra.equals(extra);
+                && s.dtype.equals(dtype) && s.quantization == quantization && s.quantizationBlockSize == quantizationBlockSize
+                && s.gradientCheckpointing == gradientCheckpointing && s.extra.equals(extra);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(engine, device, threads, extra);
+        return Objects.hash(engine, device, threads, dtype, quantization, quantizationBlockSize, gradientCheckpointing, extra);
     }
 
     @Override
     public String toString() {
-        return "Peft4jSettings{engine=" + engine + ", device=" + device + ", threads=" + threads + "}";
+        return "Peft4jSettings{engine=" + engine + ", device=" + device + ", threads=" + threads + ", dtype=" + dtype
+                + ", quantization=" + quantization.id() + (quantization == Quantization.INT4 ? "/" + quantizationBlockSize : "")
+                + ", gradientCheckpointing=" + gradientCheckpointing + "}";
     }
 
     /** Builds {@link Peft4jSettings}; null arguments leave a value unchanged, so flags can be layered blindly. */
@@ -148,6 +180,10 @@ public final class Peft4jSettings {
         private String engine = defaultEngineName();
         private String device = "auto";
         private int threads;
+        private String dtype = "auto";
+        private Quantization quantization = Quantization.NONE;
+        private int quantizationBlockSize = Quantization.DEFAULT_BLOCK_SIZE;
+        private boolean gradientCheckpointing;
         private final Map<String, String> extra = new LinkedHashMap<>();
 
         private Builder() {}
@@ -181,6 +217,37 @@ public final class Peft4jSettings {
             return this;
         }
 
+        /** The base weights' precision at rest: auto, float32 or float16 (checked here). */
+        public Builder dtype(String name) {
+            if (name != null) {
+                dtype = new EngineOptions("auto", 0).withWeightDtype(name).weightDtype();
+            }
+            return this;
+        }
+
+        /** none, int8 or int4 (checked here). */
+        public Builder quantization(String name) {
+            if (name != null) {
+                quantization = Quantization.parse(name);
+            }
+            return this;
+        }
+
+        /** The int4 block size: a power of two from 16 to 256. */
+        public Builder quantizationBlockSize(Integer size) {
+            if (size != null) {
+                quantizationBlockSize = Quantization.checkBlockSize(size);
+            }
+            return this;
+        }
+
+        public Builder gradientCheckpointing(Boolean on) {
+            if (on != null) {
+                gradientCheckpointing = on;
+            }
+            return this;
+        }
+
         /** Applies a {@code .properties} or JSON file (JSON when it ends in {@code .json} or starts with '{'). */
         public Builder applyFile(Path file) {
             String text;
@@ -201,6 +268,10 @@ public final class Peft4jSettings {
                     case "engine" -> engine(valueOrFail(where, e.getValue()));
                     case "device" -> device(valueOrFail(where, e.getValue()));
                     case "threads" -> threads(parseThreads(where, e.getValue()));
+                    case "dtype" -> dtype(valueOrFail(where, e.getValue()));
+                    case "quantization" -> quantization(valueOrFail(where, e.getValue()));
+                    case "quantization_block_size" -> quantizationBlockSize(parseThreads(where, e.getValue()));
+                    case "gradient_checkpointing" -> gradientCheckpointing(parseBoolean(where, e.getValue()));
                     default -> extra.put(e.getKey(), e.getValue());
                 }
             }
@@ -214,6 +285,16 @@ public final class Peft4jSettings {
             String t = props.getProperty(THREADS_PROPERTY);
             if (t != null) {
                 threads(parseThreads("system property " + THREADS_PROPERTY, t));
+            }
+            dtype(props.getProperty("peft4j.dtype"));
+            quantization(props.getProperty("peft4j.quantization"));
+            String bs = props.getProperty("peft4j.quantization_block_size");
+            if (bs != null) {
+                quantizationBlockSize(parseThreads("system property peft4j.quantization_block_size", bs));
+            }
+            String gc = props.getProperty("peft4j.gradient_checkpointing");
+            if (gc != null) {
+                gradientCheckpointing(parseBoolean("system property peft4j.gradient_checkpointing", gc));
             }
             return this;
         }
@@ -265,6 +346,14 @@ public final class Peft4jSettings {
             } catch (NumberFormatException e) {
                 throw new Peft4jException(where + ": threads must be an integer, got '" + value + "'");
             }
+        }
+
+        private static boolean parseBoolean(String where, String value) {
+            String v = valueOrFail(where, value).trim().toLowerCase(Locale.ROOT);
+            if (!v.equals("true") && !v.equals("false")) {
+                throw new Peft4jException(where + ": expected true or false, got '" + value + "'");
+            }
+            return v.equals("true");
         }
 
         private static String requireText(String value, String what) {

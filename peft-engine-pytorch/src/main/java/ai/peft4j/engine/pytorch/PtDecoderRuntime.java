@@ -394,8 +394,14 @@ final class PtDecoderRuntime implements DecoderRuntime {
         }
         try (NDManager em = ops.manager().newSubManager()) {
             NDArray x = embedSegment(new ForwardContext(ops.scoped(em), req.hooks(), req.startsSequence()));
-            if (JniUtils.requiresGrad((PtNDArray) x)) {
+            // DJL's requiresGrad reads false on some non-leaf results that do carry a graph (a
+            // broadcast soft prompt), so try the backward and accept only "nothing here trains".
+            try {
                 JniUtils.backward((PtNDArray) x, (PtNDArray) grad, false, false);
+            } catch (ai.djl.engine.EngineException e) {
+                if (!String.valueOf(e.getMessage()).contains("does not require grad")) {
+                    throw e;
+                }
             }
         }
     }
