@@ -32,6 +32,11 @@ final class GraphBuilder {
     static final int FLOAT = TensorProto.DataType.FLOAT_VALUE;
     static final int INT64 = TensorProto.DataType.INT64_VALUE;
     static final int BOOL = TensorProto.DataType.BOOL_VALUE;
+    static final int UINT8 = TensorProto.DataType.UINT8_VALUE;
+    static final int FLOAT16 = TensorProto.DataType.FLOAT16_VALUE;
+
+    /** ONNX Runtime's contrib-op domain ({@code MatMulNBits}); imported only by graphs that use it. */
+    static final String MICROSOFT_DOMAIN = "com.microsoft";
 
     /** Where placeholder external data points; the runtime injects the real tensors instead. */
     static final String INJECTED_LOCATION = "peft4j-injected-by-session-options";
@@ -39,6 +44,7 @@ final class GraphBuilder {
     private final GraphProto.Builder graph = GraphProto.newBuilder().setName("peft4j_decoder");
     private final Map<String, String> constants = new HashMap<>();
     private int counter;
+    private boolean usesMicrosoftDomain;
 
     String fresh(String hint) {
         return hint + "_" + (counter++);
@@ -58,6 +64,19 @@ final class GraphBuilder {
             out[i] = fresh(op.toLowerCase(java.util.Locale.ROOT));
             n.addOutput(out[i]);
         }
+        for (AttributeProto a : attrs) {
+            n.addAttribute(a);
+        }
+        graph.addNode(n);
+        return out;
+    }
+
+    /** Adds a node of ONNX Runtime's {@code com.microsoft} domain with one output. */
+    String microsoftNode(String op, List<String> inputs, AttributeProto... attrs) {
+        usesMicrosoftDomain = true;
+        String out = fresh(op.toLowerCase(java.util.Locale.ROOT));
+        NodeProto.Builder n = NodeProto.newBuilder().setOpType(op).setDomain(MICROSOFT_DOMAIN).setName(fresh(op + "_node"))
+                .addAllInput(inputs).addOutput(out);
         for (AttributeProto a : attrs) {
             n.addAttribute(a);
         }
@@ -126,18 +145,41 @@ final class GraphBuilder {
         });
     }
 
-    /** An initializer whose data the session options inject (see {@link #INJECTED_LOCATION}). */
+    /** A float32 initializer whose data the session options inject (see {@link #INJECTED_LOCATION}). */
     void injectedInitializer(String name, long[] dims) {
-        long length = 4;
+        injectedInitializer(name, FLOAT, dims);
+    }
+
+    /** An initializer of element type {@code type} whose data the session options inject. */
+    void injectedInitializer(String name, int type, long[] dims) {
+        long length = elementBytes(type);
         for (long d : dims) {
             length *= d;
         }
-        externalInitializer(name, dims, INJECTED_LOCATION, 0, length);
+        externalInitializer(name, type, dims, INJECTED_LOCATION, 0, length);
+    }
+
+    static int elementBytes(int type) {
+        if (type == UINT8) {
+            return 1;
+        }
+        if (type == FLOAT16) {
+            return 2;
+        }
+        if (type == FLOAT) {
+            return 4;
+        }
+        throw new IllegalArgumentException("no element size for ONNX type " + type);
     }
 
     /** A float32 initializer stored as ONNX external data: {@code length} bytes at {@code offset} of {@code location}. */
     void externalInitializer(String name, long[] dims, String location, long offset, long length) {
-        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(FLOAT)
+        externalInitializer(name, FLOAT, dims, location, offset, length);
+    }
+
+    /** An initializer of element type {@code type} stored as ONNX external data. */
+    void externalInitializer(String name, int type, long[] dims, String location, long offset, long length) {
+        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(type)
                 .setDataLocation(TensorProto.DataLocation.EXTERNAL);
         for (long d : dims) {
             t.addDims(d);
@@ -190,14 +232,16 @@ final class GraphBuilder {
     }
 
     ModelProto model() {
-        return ModelProto.newBuilder()
+        ModelProto.Builder m = ModelProto.newBuilder()
                 .setIrVersion(IR_VERSION)
                 .setProducerName("peft4j")
                 .setDomain("ai.peft4j")
                 .setModelVersion(1)
-                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
-                .setGraph(graph)
-                .build();
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET));
+        if (usesMicrosoftDomain) {
+            m.addOpsetImport(OperatorSetIdProto.newBuilder().setDomain(MICROSOFT_DOMAIN).setVersion(1));
+        }
+        return m.setGraph(graph).build();
     }
 
     private static byte[] bytes(long[] v) {

@@ -1,6 +1,7 @@
 package ai.peft4j.engine.onnx;
 
 import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxTensorLike;
 import ai.onnxruntime.OrtEnvironment;
@@ -11,6 +12,7 @@ import ai.peft4j.api.Peft4jException;
 import ai.peft4j.api.checkpoint.Checkpoint;
 import ai.peft4j.api.engine.DecoderRuntime;
 import ai.peft4j.api.engine.Engine;
+import ai.peft4j.api.engine.EngineOptions;
 import ai.peft4j.api.engine.ForwardRequest;
 import ai.peft4j.api.engine.KvCache;
 import ai.peft4j.api.engine.Logits;
@@ -21,6 +23,9 @@ import ai.peft4j.api.model.Architecture;
 import ai.peft4j.api.model.DecoderConfig;
 import ai.peft4j.api.model.ForwardContext;
 import ai.peft4j.api.model.HookSet;
+import ai.peft4j.api.model.LinearSite;
+import ai.peft4j.api.quant.Quantization;
+import ai.peft4j.api.quant.QuantizedWeight;
 import ai.peft4j.api.ops.Tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -43,7 +48,6 @@ import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.function.Function;
 
 /**
  * A decoder on ONNX Runtime. Each forward's structure (architecture, active hooks, whether soft
@@ -72,6 +76,11 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
     private final Checkpoint checkpoint;
     private final OrtEnvironment env;
     private final int threads;
+    private final EngineOptions options;
+    /** Linear sites' weight keys, mapped to whether the checkpoint stores them {@code [in, out]}. */
+    private final Map<String, Boolean> linearWeights = new HashMap<>();
+    /** Quantized linear weights (empty without quantization), made once on load. */
+    private final Map<String, OnnxQuantizedWeight> quantized = new ConcurrentHashMap<>();
     private final Store store;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final Map<String, OnnxTensor> baseTensors = new ConcurrentHashMap<>();
@@ -86,22 +95,48 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
      * A traced graph: its bytes, their fingerprint, and what it needs fed or injected.
      *
      * @param adapterInputs adapter parameter inputs and the shapes they were traced with
-     * @param baseKeys base weights injected as initializers
+     * @param baseKeys base weights injected as float32 initializers
+     * @param quantizedKeys quantized base weights, injected as their MatMulNBits codes and scales
      */
     record Trace(String fingerprint, byte[] model, Map<String, long[]> adapterInputs, Set<String> rowSelectors,
-            Set<String> baseKeys) {}
+            Set<String> baseKeys, Set<String> quantizedKeys) {}
 
-    OnnxDecoderRuntime(OnnxEngine engine, Checkpoint checkpoint, OrtEnvironment env, int threads) {
+    OnnxDecoderRuntime(OnnxEngine engine, Checkpoint checkpoint, OrtEnvironment env, EngineOptions options) {
         this.engine = engine;
         this.checkpoint = checkpoint;
         this.store = new Store(checkpoint);
         this.env = env;
-        this.threads = threads;
+        this.options = options;
+        this.threads = options.threads();
         for (Path p : shardPaths(checkpoint)) {
             if (!Files.isRegularFile(p)) {
                 throw new Peft4jException(p + ": the checkpoint's weight file is missing");
             }
         }
+        for (LinearSite site : checkpoint.architecture().linearSites(checkpoint.config())) {
+            linearWeights.put(site.weightKey(), site.inOutLayout());
+        }
+        if (options.quantization() != Quantization.NONE) {
+            // Quantize up front, as the PyTorch engine does: the first forward does not pay, and memory is known.
+            linearWeights.entrySet().parallelStream().forEach(e -> quantized.put(e.getKey(), OnnxQuantizedWeight.of(
+                    QuantizedWeight.fromCheckpoint(checkpoint, e.getKey(), e.getValue(), options.quantization(),
+                            options.quantizationBlockSize()), e.getValue())));
+        }
+    }
+
+    /** The options this runtime was loaded with. */
+    public EngineOptions options() {
+        return options;
+    }
+
+    /** Bytes of quantized base weights held off-heap (codes plus scales); 0 without quantization. */
+    public long quantizedBytes() {
+        return quantized.values().stream().mapToLong(OnnxQuantizedWeight::bytes).sum();
+    }
+
+    /** The quantized form of a base weight, or null when it is held in float. */
+    OnnxQuantizedWeight quantizedWeight(String key) {
+        return quantized.get(key);
     }
 
     private static Set<Path> shardPaths(Checkpoint c) {
@@ -323,15 +358,23 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
         return traceGraph(hooks, variant, overridable, null);
     }
 
-    /** Where a base weight's float32 bytes lie in a file next to an exported model. */
+    /** Where a base weight's bytes lie in a file next to an exported model. */
     record ExternalData(String location, long offset, long length) {}
+
+    /** Puts base weights into files next to an exported model while a graph is traced. */
+    interface Placement {
+        /** A float32 base weight by checkpoint key. */
+        ExternalData dense(String key);
+
+        /** Bytes of a quantized weight's initializer (codes or scales), written as they are. */
+        ExternalData raw(String initializer, ByteBuffer bytes);
+    }
 
     /**
      * As {@link #traceGraph(HookSet, Variant, Map)}; with {@code placement}, base weights become
      * real external data where it puts them (export) instead of session-injected initializers.
      */
-    Trace traceGraph(HookSet hooks, Variant variant, Map<String, HostTensor> overridable,
-            Function<String, ExternalData> placement) {
+    Trace traceGraph(HookSet hooks, Variant variant, Map<String, HostTensor> overridable, Placement placement) {
         DecoderConfig cfg = config();
         Architecture arch = architecture();
         GraphBuilder g = new GraphBuilder();
@@ -346,7 +389,8 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
         ModelProto model = g.model();
         byte[] bytes = model.toByteArray();
         return new Trace(sha256(bytes), bytes, Collections.unmodifiableMap(resolver.adapterShapes),
-                Collections.unmodifiableSet(new LinkedHashSet<>(ops.rowSelectors())), Collections.unmodifiableSet(resolver.baseKeys));
+                Collections.unmodifiableSet(new LinkedHashSet<>(ops.rowSelectors())), Collections.unmodifiableSet(resolver.baseKeys),
+                Collections.unmodifiableSet(resolver.quantizedKeys));
     }
 
     private static String sha256(byte[] bytes) {
@@ -404,6 +448,10 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
             for (String key : trace.baseKeys()) {
                 injected.put(key, baseTensor(key));
             }
+            for (String key : trace.quantizedKeys()) {
+                injected.put(OnnxOps.quantCodes(key), quantizedTensor(OnnxOps.quantCodes(key)));
+                injected.put(OnnxOps.quantScales(key), quantizedTensor(OnnxOps.quantScales(key)));
+            }
             if (!injected.isEmpty()) {
                 so.addExternalInitializers(injected);
             }
@@ -426,6 +474,25 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
                 return OnnxTensor.createTensor(env, fp32.asFloatBuffer(), shape);
             } catch (OrtException | RuntimeException e) {
                 throw new Peft4jException(checkpoint.directory() + ": cannot hand base weight '" + k + "' to onnx runtime: "
+                        + e.getMessage(), e);
+            }
+        });
+    }
+
+    /**
+     * A quantized weight's codes or scales as ONNX Runtime reads them: the off-heap buffer itself,
+     * shared by every session (each still prepacks its own copy for the kernel).
+     */
+    private OnnxTensor quantizedTensor(String initializer) {
+        return baseTensors.computeIfAbsent(initializer, name -> {
+            boolean codes = name.endsWith(OnnxOps.quantCodes(""));
+            String key = name.substring(0, name.length() - (codes ? OnnxOps.quantCodes("") : OnnxOps.quantScales("")).length());
+            OnnxQuantizedWeight w = quantized.get(key);
+            try {
+                return codes ? OnnxTensor.createTensor(env, w.codeBuffer(), w.codeShape(), OnnxJavaType.UINT8)
+                        : OnnxTensor.createTensor(env, w.scaleFloats(), w.scaleShape());
+            } catch (OrtException | RuntimeException e) {
+                throw new Peft4jException(checkpoint.directory() + ": cannot hand quantized weight '" + key + "' to onnx runtime: "
                         + e.getMessage(), e);
             }
         });
@@ -493,10 +560,11 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
         private final Map<String, HostTensor> overridable;
         final Map<String, long[]> adapterShapes = new LinkedHashMap<>();
         final Set<String> baseKeys = new LinkedHashSet<>();
+        final Set<String> quantizedKeys = new LinkedHashSet<>();
         private final Map<String, long[]> shapes = new HashMap<>();
-        private final Function<String, ExternalData> placement;
+        private final Placement placement;
 
-        Resolver(Map<String, HostTensor> overridable, Function<String, ExternalData> placement) {
+        Resolver(Map<String, HostTensor> overridable, Placement placement) {
             this.overridable = overridable;
             this.placement = placement;
         }
@@ -530,12 +598,21 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
                 shapes.put(key, dims);
                 return new GraphValue(key);
             }
+            OnnxQuantizedWeight q = quantized.get(key);
+            if (q != null) {
+                declareQuantized(g, OnnxOps.quantCodes(key), GraphBuilder.UINT8, q.codeShape(), q.codes());
+                declareQuantized(g, OnnxOps.quantScales(key), GraphBuilder.FLOAT, q.scaleShape(), q.scales());
+                quantizedKeys.add(key);
+                shapes.put(key, checkpoint.info(key).shape());
+                // A placeholder: OnnxOps routes it to MatMulNBits and refuses any other use.
+                return new GraphValue(key);
+            }
             if (checkpoint.contains(key)) {
                 long[] dims = checkpoint.info(key).shape();
                 if (placement == null) {
                     g.injectedInitializer(key, dims);
                 } else {
-                    ExternalData x = placement.apply(key);
+                    ExternalData x = placement.dense(key);
                     g.externalInitializer(key, dims, x.location(), x.offset(), x.length());
                 }
                 baseKeys.add(key);
@@ -544,6 +621,20 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
             }
             throw new Peft4jException("no parameter '" + key + "': neither a base weight of " + checkpoint.directory()
                     + " nor an adapter parameter in the runtime's parameter store");
+        }
+
+        private void declareQuantized(GraphBuilder g, String name, int type, long[] dims, ByteBuffer bytes) {
+            if (placement == null) {
+                g.injectedInitializer(name, type, dims);
+            } else {
+                ExternalData x = placement.raw(name, bytes);
+                g.externalInitializer(name, type, dims, x.location(), x.offset(), x.length());
+            }
+        }
+
+        @Override
+        public OnnxQuantizedWeight quantized(String key) {
+            return quantizedKeys.contains(key) ? quantized.get(key) : null;
         }
 
         @Override
@@ -598,6 +689,23 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
         @Override
         protected HostTensor upload(String key, HostTensor value) {
             return value.copy();
+        }
+
+        /** A quantized weight reads back as the kernel sees it (dequantized), as on the PyTorch engine. */
+        @Override
+        protected HostTensor readBase(String key) {
+            OnnxQuantizedWeight q = quantized.get(key);
+            return q == null ? super.readBase(key) : q.dequantizedInCheckpointLayout();
+        }
+
+        @Override
+        public void replaceBase(String key, HostTensor value) {
+            if (quantized.containsKey(key)) {
+                throw new Peft4jException("base weight '" + key + "' is held " + options.quantization().id() + "-quantized: "
+                        + "merging into it would round the change into its codes, so it is refused; load the base with "
+                        + "quantization none to merge (adapter files made on a quantized base load on any base)");
+            }
+            super.replaceBase(key, value);
         }
 
         @Override

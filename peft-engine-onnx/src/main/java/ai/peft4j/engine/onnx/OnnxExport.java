@@ -100,13 +100,13 @@ public final class OnnxExport {
                     HookSet hooks = serving == null ? HookSet.EMPTY : serving.hooks();
                     Map<String, ai.peft4j.api.io.HostTensor> defaults = serving == null ? null : serving.defaults();
                     OnnxDecoderRuntime.Trace trace = rt.traceGraph(hooks, new OnnxDecoderRuntime.Variant(true, false, false),
-                            defaults, w::place);
+                            defaults, w);
                     Files.write(dir.resolve(MODEL_FILE), trace.model());
                     Map<String, String> adapterFiles = new LinkedHashMap<>();
                     if (serving != null) {
                         serving.writeAdapterFiles(dir).forEach((name, f) -> adapterFiles.put(name, f.getFileName().toString()));
                     }
-                    JsonObject json = describe(model, rt.config(), ModelProto.parseFrom(trace.model()), w, storage, adapterFiles,
+                    JsonObject json = describe(rt, model, rt.config(), ModelProto.parseFrom(trace.model()), w, storage, adapterFiles,
                             serving == null ? Set.of() : serving.parameterNames());
                     Files.writeString(dir.resolve(DESCRIPTION_FILE), new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n");
                     result[0] = new Result(out, storage, List.copyOf(w.files), w.weightBytes, w.copiedBytes, adapterFiles, 0);
@@ -125,7 +125,7 @@ public final class OnnxExport {
     }
 
     /** Places base weights in the output directory while the graph is traced. */
-    private static final class Writer implements AutoCloseable {
+    private static final class Writer implements AutoCloseable, OnnxDecoderRuntime.Placement {
         private final Checkpoint ckpt;
         private final ParameterStore store;
         private final Path dir;
@@ -143,7 +143,20 @@ public final class OnnxExport {
             this.storage = storage;
         }
 
-        OnnxDecoderRuntime.ExternalData place(String key) {
+        /** Quantized codes and scales are written as they are, so the export runs the same kernels. */
+        @Override
+        public OnnxDecoderRuntime.ExternalData raw(String initializer, ByteBuffer bytes) {
+            try {
+                long length = bytes.remaining();
+                weightBytes += length;
+                return append(bytes.duplicate(), length);
+            } catch (IOException e) {
+                throw new Peft4jException(dir + ": cannot write weight '" + initializer + "': " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public OnnxDecoderRuntime.ExternalData dense(String key) {
             try {
                 TensorInfo info = ckpt.info(key);
                 long length = info.numel() * 4;
@@ -209,7 +222,7 @@ public final class OnnxExport {
         }
     }
 
-    private static JsonObject describe(PeftModel model, DecoderConfig cfg, ModelProto proto, Writer w, WeightStorage storage,
+    private static JsonObject describe(OnnxDecoderRuntime rt, PeftModel model, DecoderConfig cfg, ModelProto proto, Writer w, WeightStorage storage,
             Map<String, String> adapterFiles, Set<String> adapterInputs) {
         JsonObject j = new JsonObject();
         j.addProperty("format", "peft4j-onnx-export");
@@ -227,6 +240,11 @@ public final class OnnxExport {
         w.files.forEach(files::add);
         weights.add("files", files);
         weights.addProperty("bytes", w.weightBytes);
+        weights.addProperty("quantization", rt.options().quantization().id());
+        if (rt.options().quantization() != ai.peft4j.api.quant.Quantization.NONE) {
+            weights.addProperty("quantized_linear_layers", "com.microsoft.MatMulNBits (bits " + rt.options().quantization().bits()
+                    + "): codes and scales written as the engine holds them into " + DATA_FILE);
+        }
         j.add("weights", weights);
         Set<String> initialized = new LinkedHashSet<>();
         proto.getGraph().getInitializerList().forEach(t -> initialized.add(t.getName()));
