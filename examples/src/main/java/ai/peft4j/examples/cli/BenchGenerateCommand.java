@@ -1,10 +1,11 @@
 package ai.peft4j.examples.cli;
 
 import ai.peft4j.api.Peft4jException;
+import ai.peft4j.api.quant.Quantization;
 import ai.peft4j.engine.onnx.OnnxVsPytorchBench;
+import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,10 +24,14 @@ import picocli.CommandLine.Spec;
  * (batch 1, KV cache, greedy), requests alternating between engines, on a random-weight model of
  * a preset shape or on {@code --model}. Prints medians of time to first token and tokens/s per
  * engine and, for onnx, the cost of switching LoRA adapters per request against the plain graph
- * (what a merged adapter runs). See {@link OnnxVsPytorchBench}.
+ * (what a merged adapter runs). With {@code --quantize int4,int8} each engine also runs on the
+ * quantized base (ONNX Runtime's {@code MatMulNBits} on onnx), and the speed-ups over float32 are
+ * printed. {@code --json} prints one JSON object on stdout (the text goes to stderr). See
+ * {@link OnnxVsPytorchBench}.
  *
  * <pre>{@code
  * peft4j bench generate --engine both --preset gpt2-small --threads 2 --repeats 5
+ * peft4j bench generate --engine onnx --quantize none,int4,int8 --threads 2 --json
  * }</pre>
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
@@ -57,21 +62,44 @@ public final class BenchGenerateCommand implements Callable<Integer> {
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "1", description = "Untimed requests per engine first (default 1).")
     int warmup;
 
+    @Option(names = "--quantize", paramLabel = "SCHEMES", defaultValue = "none", split = ",",
+            description = "Bases to run each engine on, comma-separated: none (default; float32), int8, int4 (blocks of 32).")
+    List<String> quantize;
+
+    @Option(names = "--json", description = "Print one JSON object on stdout (the text goes to stderr).")
+    boolean json;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
-        List<String> engines = switch (engine.toLowerCase(Locale.ROOT)) {
-            case "both" -> List.of("onnx", "pytorch", "onnx-lora");
-            case "onnx" -> List.of("onnx", "onnx-lora");
+        List<String> bases = switch (engine.toLowerCase(Locale.ROOT)) {
+            case "both" -> List.of("onnx", "pytorch");
+            case "onnx" -> List.of("onnx");
             case "pytorch" -> List.of("pytorch");
             default -> throw new Peft4jException("--engine must be onnx, pytorch or both, got '" + engine + "'");
         };
+        List<Quantization> schemes = new ArrayList<>();
+        for (String q : quantize) {
+            Quantization parsed = Quantization.parse(q);
+            if (!schemes.contains(parsed)) {
+                schemes.add(parsed);
+            }
+        }
+        List<String> engines = new ArrayList<>();
+        for (Quantization q : schemes) {
+            for (String b : bases) {
+                engines.add(q == Quantization.NONE ? b : b + "-" + q.id());
+            }
+        }
+        if (bases.contains("onnx") && schemes.contains(Quantization.NONE)) {
+            engines.add("onnx-lora");
+        }
         if (promptTokens < 1 || newTokens < 2 || repeats < 1 || warmup < 0 || threads < 0) {
             throw new Peft4jException("need --prompt-tokens >= 1, --new-tokens >= 2, --repeats >= 1, --warmup >= 0, --threads >= 0");
         }
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = json ? spec.commandLine().getErr() : spec.commandLine().getOut();
         Path temp = null;
         Path dir = model;
         try {
@@ -85,20 +113,75 @@ public final class BenchGenerateCommand implements Callable<Integer> {
                 };
                 out.printf(Locale.ROOT, "preset %s: random weights written in %.1f s%n", preset, (System.nanoTime() - t0) / 1e9);
             }
+            String loadBefore = BenchOptions.loadAverage();
             out.printf(Locale.ROOT, "batch 1, prompt %d tokens, %d new tokens, KV cache, greedy; threads %s; %d warm-up + %d timed "
                     + "per engine; load average %s%n", promptTokens, newTokens, threads == 0 ? "engine default" : threads, warmup,
-                    repeats, loadAverage());
+                    repeats, loadBefore);
             List<OnnxVsPytorchBench.Result> results = OnnxVsPytorchBench.runInterleaved(engines, dir, promptTokens, newTokens, warmup,
                     repeats, threads);
             results.forEach(r -> out.println(r));
             summarize(results, out);
-            out.printf(Locale.ROOT, "load average after: %s%n", loadAverage());
+            String loadAfter = BenchOptions.loadAverage();
+            out.printf(Locale.ROOT, "load average after: %s%n", loadAfter);
+            out.flush();
+            if (json) {
+                PrintWriter stdout = spec.commandLine().getOut();
+                stdout.println(CliJson.toJson(toJson(results, loadBefore, loadAfter)));
+                stdout.flush();
+            }
         } finally {
             if (temp != null) {
                 deleteTree(temp);
             }
         }
         return 0;
+    }
+
+    private JsonObject toJson(List<OnnxVsPytorchBench.Result> results, String loadBefore, String loadAfter) {
+        JsonObject j = new JsonObject();
+        j.addProperty("bench", "generate");
+        j.addProperty("model", model == null ? "random " + preset.toLowerCase(Locale.ROOT) : model.toString());
+        j.addProperty("batch", 1);
+        j.addProperty("prompt_tokens", promptTokens);
+        j.addProperty("new_tokens", newTokens);
+        j.addProperty("threads", threads);
+        j.addProperty("warmup", warmup);
+        j.addProperty("repeats", repeats);
+        j.addProperty("statistic", "median over repeats");
+        j.addProperty("load_average_before", loadBefore);
+        j.addProperty("load_average_after", loadAfter);
+        JsonObject engines = new JsonObject();
+        for (OnnxVsPytorchBench.Result r : results) {
+            JsonObject e = new JsonObject();
+            e.addProperty("quantization", r.quantization());
+            e.addProperty("decode_tokens_per_s", r.decodeTokensPerSecond());
+            e.addProperty("ttft_ms", r.ttftMs());
+            e.addProperty("end_to_end_tokens_per_s", r.endToEndTokensPerSecond());
+            e.addProperty("load_ms", r.loadMs());
+            e.addProperty("first_forward_ms", r.firstForwardMs());
+            e.addProperty("rss_mib", r.rssMb());
+            e.addProperty("rss_file_mib", r.rssFileMb());
+            e.addProperty("rss_growth_on_load_mib", r.rssGrowthMb());
+            engines.add(r.engine(), e);
+        }
+        j.add("engines", engines);
+        JsonObject speedups = new JsonObject();
+        for (OnnxVsPytorchBench.Result r : results) {
+            OnnxVsPytorchBench.Result fp32 = fp32Of(results, r);
+            if (fp32 != null && fp32 != r) {
+                speedups.addProperty(r.engine() + "/" + fp32.engine(), r.decodeTokensPerSecond() / fp32.decodeTokensPerSecond());
+            }
+        }
+        j.add("decode_speedup_over_float32", speedups);
+        return j;
+    }
+
+    /** The float32 run of the same engine as a quantized run, or null. */
+    private static OnnxVsPytorchBench.Result fp32Of(List<OnnxVsPytorchBench.Result> results, OnnxVsPytorchBench.Result r) {
+        if (r.quantization().equals(Quantization.NONE.id())) {
+            return null;
+        }
+        return find(results, r.engine().substring(0, r.engine().length() - r.quantization().length() - 1));
     }
 
     private static void summarize(List<OnnxVsPytorchBench.Result> results, PrintWriter out) {
@@ -110,6 +193,14 @@ public final class BenchGenerateCommand implements Callable<Integer> {
                     onnx.decodeTokensPerSecond() / pt.decodeTokensPerSecond(),
                     onnx.endToEndTokensPerSecond() / pt.endToEndTokensPerSecond(), pt.ttftMs() / onnx.ttftMs());
         }
+        for (OnnxVsPytorchBench.Result r : results) {
+            OnnxVsPytorchBench.Result fp32 = fp32Of(results, r);
+            if (fp32 != null) {
+                out.printf(Locale.ROOT, "%s / %s: decode %.2fx, time to first token %.2fx faster, RSS growth on load %d vs %d MB%n",
+                        r.engine(), fp32.engine(), r.decodeTokensPerSecond() / fp32.decodeTokensPerSecond(), fp32.ttftMs() / r.ttftMs(),
+                        r.rssGrowthMb(), fp32.rssGrowthMb());
+            }
+        }
         if (onnx != null && lora != null) {
             out.printf(Locale.ROOT, "per-request LoRA switching (rank 8 on c_attn, adapter changes every request) vs the plain "
                     + "graph a merged adapter runs: decode %.1f%% slower, end-to-end %.1f%% slower%n",
@@ -120,16 +211,6 @@ public final class BenchGenerateCommand implements Callable<Integer> {
 
     private static OnnxVsPytorchBench.Result find(List<OnnxVsPytorchBench.Result> results, String name) {
         return results.stream().filter(r -> r.engine().equals(name)).findFirst().orElse(null);
-    }
-
-    private static String loadAverage() {
-        try {
-            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-            return f[0] + " " + f[1] + " " + f[2];
-        } catch (IOException | RuntimeException e) {
-            double l = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-            return l < 0 ? "unknown" : String.format(Locale.ROOT, "%.2f", l);
-        }
     }
 
     private static void deleteTree(Path root) {

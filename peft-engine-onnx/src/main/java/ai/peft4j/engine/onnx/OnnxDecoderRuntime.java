@@ -81,6 +81,10 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
     private final Map<String, Boolean> linearWeights = new HashMap<>();
     /** Quantized linear weights (empty without quantization), made once on load. */
     private final Map<String, OnnxQuantizedWeight> quantized = new ConcurrentHashMap<>();
+    private final QuantizedMatmul quantizedMatmul;
+    /** Base weights held as float16 ({@code weightDtype float16}), fed as graph inputs and widened per use. */
+    private final Map<String, ByteBuffer> half = new ConcurrentHashMap<>();
+    private final Map<String, OnnxTensor> halfTensors = new ConcurrentHashMap<>();
     private final Store store;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final Map<String, OnnxTensor> baseTensors = new ConcurrentHashMap<>();
@@ -97,9 +101,10 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
      * @param adapterInputs adapter parameter inputs and the shapes they were traced with
      * @param baseKeys base weights injected as float32 initializers
      * @param quantizedKeys quantized base weights, injected as their MatMulNBits codes and scales
+     * @param halfKeys base weights held as float16, fed as inputs at every run
      */
     record Trace(String fingerprint, byte[] model, Map<String, long[]> adapterInputs, Set<String> rowSelectors,
-            Set<String> baseKeys, Set<String> quantizedKeys) {}
+            Set<String> baseKeys, Set<String> quantizedKeys, Set<String> halfKeys) {}
 
     OnnxDecoderRuntime(OnnxEngine engine, Checkpoint checkpoint, OrtEnvironment env, EngineOptions options) {
         this.engine = engine;
@@ -108,6 +113,7 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
         this.env = env;
         this.options = options;
         this.threads = options.threads();
+        this.quantizedMatmul = QuantizedMatmul.current();
         for (Path p : shardPaths(checkpoint)) {
             if (!Files.isRegularFile(p)) {
                 throw new Peft4jException(p + ": the checkpoint's weight file is missing");
@@ -122,11 +128,29 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
                     QuantizedWeight.fromCheckpoint(checkpoint, e.getKey(), e.getValue(), options.quantization(),
                             options.quantizationBlockSize()), e.getValue())));
         }
+        if (options.weightDtype().equals("float16")) {
+            checkpoint.keys().parallelStream().filter(k -> !quantized.containsKey(k)).forEach(k -> {
+                ByteBuffer h = OnnxHalfWeights.load(checkpoint, k);
+                if (h != null) {
+                    half.put(k, h);
+                }
+            });
+        }
+    }
+
+    /** Bytes of base weights held as float16 (mapped or narrowed); 0 unless {@code weightDtype} is float16. */
+    public long halfBytes() {
+        return half.values().stream().mapToLong(ByteBuffer::capacity).sum();
     }
 
     /** The options this runtime was loaded with. */
     public EngineOptions options() {
         return options;
+    }
+
+    /** How quantized weights are multiplied ({@link QuantizedMatmul}, fixed when the runtime was loaded). */
+    public QuantizedMatmul quantizedMatmul() {
+        return quantizedMatmul;
     }
 
     /** Bytes of quantized base weights held off-heap (codes plus scales); 0 without quantization. */
@@ -260,6 +284,9 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
             for (String key : trace.adapterInputs().keySet()) {
                 feeds.put(key, store.tensor(key));
             }
+            for (String key : trace.halfKeys()) {
+                feeds.put(key, halfTensor(key));
+            }
             for (String adapter : trace.rowSelectors()) {
                 temporary.add(put(feeds, OnnxOps.rowSelectorInput(adapter), selector(req.rowAdapters(), adapter)));
             }
@@ -379,7 +406,8 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
         Architecture arch = architecture();
         GraphBuilder g = new GraphBuilder();
         Resolver resolver = new Resolver(overridable, placement);
-        OnnxOps ops = new OnnxOps(g, resolver, cfg.numLayers(), cfg.numKvHeads(), cfg.headDim(), variant.mixedRows());
+        OnnxOps ops = new OnnxOps(g, resolver, cfg.numLayers(), cfg.numKvHeads(), cfg.headDim(), variant.mixedRows(),
+                quantizedMatmul.accuracyLevel());
         ForwardContext ctx = new ForwardContext(ops, hooks, variant.startsSequence());
         Tensor h = arch.decode(ctx, cfg, ctx.applyInputHooks(arch.embed(ctx, cfg)));
         if (variant.lastPositionOnly()) {
@@ -390,7 +418,7 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
         byte[] bytes = model.toByteArray();
         return new Trace(sha256(bytes), bytes, Collections.unmodifiableMap(resolver.adapterShapes),
                 Collections.unmodifiableSet(new LinkedHashSet<>(ops.rowSelectors())), Collections.unmodifiableSet(resolver.baseKeys),
-                Collections.unmodifiableSet(resolver.quantizedKeys));
+                Collections.unmodifiableSet(resolver.quantizedKeys), Collections.unmodifiableSet(resolver.halfKeys));
     }
 
     private static String sha256(byte[] bytes) {
@@ -498,6 +526,26 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
         });
     }
 
+    /**
+     * A float16 base weight as ONNX Runtime reads it, over the held bytes (no copy). It is a graph
+     * input, not an initializer: ONNX Runtime would fold an initializer's Cast into a float32
+     * copy at session start, which is what holding float16 avoids.
+     */
+    private OnnxTensor halfTensor(String key) {
+        return halfTensors.computeIfAbsent(key, k -> {
+            if (store.isBaseReplaced(k)) {
+                throw new Peft4jException("base weight '" + k + "' was replaced while a graph still reads its float16 form");
+            }
+            try {
+                return OnnxTensor.createTensor(env, half.get(k).duplicate().order(ByteOrder.LITTLE_ENDIAN).rewind(),
+                        checkpoint.info(k).shape(), OnnxJavaType.FLOAT16);
+            } catch (OrtException | RuntimeException e) {
+                throw new Peft4jException(checkpoint.directory() + ": cannot hand float16 base weight '" + k + "' to onnx runtime: "
+                        + e.getMessage(), e);
+            }
+        });
+    }
+
     static FloatBuffer direct(float[] data) {
         FloatBuffer buf = ByteBuffer.allocateDirect(data.length * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
         buf.put(data).rewind();
@@ -508,6 +556,10 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
     private void invalidate(String key) {
         sessions.values().forEach(OnnxDecoderRuntime::closeQuietly);
         sessions.clear();
+        if (half.containsKey(key)) {
+            // traces declared the weight a float16 input; a replacement is float32
+            traces.clear();
+        }
         OnnxTensor old = baseTensors.remove(key);
         if (old != null) {
             old.close();
@@ -549,6 +601,8 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
             sessions.clear();
             baseTensors.values().forEach(OnnxTensor::close);
             baseTensors.clear();
+            halfTensors.values().forEach(OnnxTensor::close);
+            halfTensors.clear();
             store.closeTensors();
         } finally {
             lock.writeLock().unlock();
@@ -561,6 +615,7 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
         final Map<String, long[]> adapterShapes = new LinkedHashMap<>();
         final Set<String> baseKeys = new LinkedHashSet<>();
         final Set<String> quantizedKeys = new LinkedHashSet<>();
+        final Set<String> halfKeys = new LinkedHashSet<>();
         private final Map<String, long[]> shapes = new HashMap<>();
         private final Placement placement;
 
@@ -607,6 +662,17 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
                 // A placeholder: OnnxOps routes it to MatMulNBits and refuses any other use.
                 return new GraphValue(key);
             }
+            if (placement == null && half.containsKey(key) && !store.isBaseReplaced(key)) {
+                long[] dims = checkpoint.info(key).shape();
+                Object[] declared = new Object[dims.length];
+                for (int i = 0; i < dims.length; i++) {
+                    declared[i] = dims[i];
+                }
+                g.input(key, GraphBuilder.FLOAT16, declared);
+                halfKeys.add(key);
+                shapes.put(key, dims);
+                return new GraphValue(key);
+            }
             if (checkpoint.contains(key)) {
                 long[] dims = checkpoint.info(key).shape();
                 if (placement == null) {
@@ -630,6 +696,11 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
                 ExternalData x = placement.raw(name, bytes);
                 g.externalInitializer(name, type, dims, x.location(), x.offset(), x.length());
             }
+        }
+
+        @Override
+        public boolean half(String key) {
+            return halfKeys.contains(key);
         }
 
         @Override
@@ -695,7 +766,11 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
         @Override
         protected HostTensor readBase(String key) {
             OnnxQuantizedWeight q = quantized.get(key);
-            return q == null ? super.readBase(key) : q.dequantizedInCheckpointLayout();
+            if (q != null) {
+                return q.dequantizedInCheckpointLayout();
+            }
+            ByteBuffer h = half.get(key);
+            return h == null ? super.readBase(key) : new HostTensor(checkpoint.info(key).shape(), OnnxHalfWeights.widen(h));
         }
 
         @Override

@@ -58,10 +58,6 @@ public final class OnnxEngine implements Engine {
             throw new Peft4jException("device '" + o.device() + "' requested but the onnx engine runs on cpu only; "
                     + "use --device cpu, or the pytorch engine for GPUs");
         }
-        if (o.weightDtype().equals("float16")) {
-            throw new Peft4jException("weight dtype float16 is not available on the onnx engine yet: it reads base weights as "
-                    + "float32 (F16 checkpoints are widened once on load); use --dtype auto or float32, or --engine pytorch");
-        }
         if (o.threads() < 0) {
             throw new Peft4jException("threads must be 0 (engine default) or positive, got " + o.threads());
         }

@@ -49,6 +49,11 @@ final class OnnxOps implements Ops {
         default OnnxQuantizedWeight quantized(String key) {
             return null;
         }
+
+        /** Whether a resolved parameter is a float16 value that ops widen to float32 per use. */
+        default boolean half(String key) {
+            return false;
+        }
     }
 
     /** The name of a quantized weight's {@code MatMulNBits} {@code B} initializer. */
@@ -61,12 +66,7 @@ final class OnnxOps implements Ops {
         return key + ".quant_scales";
     }
 
-    /**
-     * {@code MatMulNBits}' {@code accuracy_level}: 0 (the default) computes in float32, the same
-     * math the PyTorch engine runs on the same codes; 4 quantizes activations to int8 per block,
-     * faster where the CPU has int8 dot products, at about 1% more error. Diagnostics only.
-     */
-    private static final long ACCURACY_LEVEL = Long.getLong("peft4j.onnx.matmulNBitsAccuracyLevel", 0L);
+
 
     private final GraphBuilder g;
     private final ParamResolver params;
@@ -74,9 +74,13 @@ final class OnnxOps implements Ops {
     private final int kvHeads;
     private final int headDim;
     private final boolean mixedRows;
+    private final long accuracyLevel;
     private final Map<String, String> paramNames = new HashMap<>();
     /** Placeholder values of quantized weights: only {@link #linear} and {@link #matmulInOut} read them. */
     private final Map<String, QuantizedParam> quantizedByName = new HashMap<>();
+    /** Float16 parameters, and their float32 widening (one Cast per graph, emitted at first use). */
+    private final Set<String> halfNames = new java.util.HashSet<>();
+    private final Map<String, String> widened = new HashMap<>();
     private final Map<String, long[]> shapeByName = new HashMap<>();
     private final Map<RotarySpec, String[]> rotaryTables = new HashMap<>();
     private final Map<String, String> leadingShape = new HashMap<>();
@@ -89,6 +93,16 @@ final class OnnxOps implements Ops {
      * @param mixedRows whether {@link #rowSelector} returns per-row inputs (mixed-adapter batches)
      */
     OnnxOps(GraphBuilder graph, ParamResolver params, int layers, int kvHeads, int headDim, boolean mixedRows) {
+        this(graph, params, layers, kvHeads, headDim, mixedRows, 0);
+    }
+
+    /**
+     * @param accuracyLevel {@code MatMulNBits}' {@code accuracy_level} for quantized weights: 0
+     *     computes in float32, 4 with activations quantized to int8 per block (see
+     *     {@link QuantizedMatmul})
+     */
+    OnnxOps(GraphBuilder graph, ParamResolver params, int layers, int kvHeads, int headDim, boolean mixedRows, long accuracyLevel) {
+        this.accuracyLevel = accuracyLevel;
         this.g = graph;
         this.params = params;
         this.layers = layers;
@@ -155,6 +169,9 @@ final class OnnxOps implements Ops {
             throw new Peft4jException("base weight '" + q.key() + "' is held " + q.weight().scheme().id() + "-quantized on the onnx "
                     + "engine, so only a linear layer may read it; load with quantization none to use it otherwise");
         }
+        if (halfNames.contains(n)) {
+            return widened.computeIfAbsent(n, k -> g.node("Cast", List.of(k), attr("to", (long) GraphBuilder.FLOAT)));
+        }
         return n;
     }
 
@@ -191,6 +208,9 @@ final class OnnxOps implements Ops {
             OnnxQuantizedWeight q = params.quantized(key);
             if (q != null) {
                 quantizedByName.put(n, new QuantizedParam(key, q));
+            }
+            if (params.half(key)) {
+                halfNames.add(n);
             }
         }
         return v(n);
@@ -268,6 +288,12 @@ final class OnnxOps implements Ops {
 
     @Override
     public Tensor embedding(Tensor table, Tensor ids) {
+        String raw = rawName(table);
+        if (halfNames.contains(raw)) {
+            // gather the float16 rows, then widen only those: never the whole table
+            String rows = g.node("Gather", List.of(raw, name(ids)), attr("axis", 0L));
+            return v(g.node("Cast", List.of(rows), attr("to", (long) GraphBuilder.FLOAT)));
+        }
         return v(g.node("Gather", List.of(name(table), name(ids)), attr("axis", 0L)));
     }
 
@@ -282,9 +308,10 @@ final class OnnxOps implements Ops {
         String in = name(x);
         String w = name(weight);
         String flat = g.node("Flatten", List.of(in), attr("axis", -1L));
+        String raw = rawName(weight);
         List<String> gemmIn = bias == null ? List.of(flat, w) : List.of(flat, w, name(bias));
         String y = g.node("Gemm", gemmIn, attr("transB", 1L));
-        String outDim = outFeatures(w);
+        String outDim = outFeatures(raw);
         String shape = g.node("Concat", List.of(leading(in), outDim), attr("axis", 0L));
         // allowzero: the shape holds real sizes, and a rank-0 adapter makes one of them 0.
         return v(g.node("Reshape", List.of(y, shape), attr("allowzero", 1L)));
@@ -326,8 +353,8 @@ final class OnnxOps implements Ops {
         OnnxQuantizedWeight w = q.weight();
         List<AttributeProto> a = new java.util.ArrayList<>(List.of(attr("K", (long) w.cols()), attr("N", (long) w.rows()),
                 attr("bits", (long) w.bits()), attr("block_size", (long) w.blockSize())));
-        if (ACCURACY_LEVEL != 0) {
-            a.add(attr("accuracy_level", ACCURACY_LEVEL));
+        if (accuracyLevel != 0) {
+            a.add(attr("accuracy_level", accuracyLevel));
         }
         String y = g.microsoftNode("MatMulNBits", List.of(name(x), quantCodes(q.key()), quantScales(q.key())),
                 a.toArray(new AttributeProto[0]));

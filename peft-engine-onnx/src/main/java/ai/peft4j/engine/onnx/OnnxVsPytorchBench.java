@@ -17,6 +17,7 @@ import ai.peft4j.api.model.HookSet;
 import ai.peft4j.api.model.LinearSite;
 import ai.peft4j.api.ops.Ops;
 import ai.peft4j.api.ops.Tensor;
+import ai.peft4j.api.quant.Quantization;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -44,23 +45,45 @@ import java.util.SplittableRandom;
  * every {@code c_attn} through {@link OnnxLoraServing}, switching between two adapters every
  * request, against the plain (merged-equivalent) base graph.
  *
+ * <p>A suffix {@code -int8} or {@code -int4} loads that engine on a quantized base (int4 in
+ * blocks of 32): {@code onnx-int4} runs ONNX Runtime's {@code MatMulNBits}, {@code pytorch-int4}
+ * dequantizes per use.
+ *
  * <pre>{@code
- * java -cp ... ai.peft4j.engine.onnx.OnnxVsPytorchBench --engines onnx,pytorch --threads 2 --repeats 5
- * OnnxVsPytorchBench.Result r = OnnxVsPytorchBench.run("onnx", modelDir, 128, 64, 1, 5, 2);
+ * java -cp ... ai.peft4j.engine.onnx.OnnxVsPytorchBench --engines onnx,onnx-int4,onnx-int8 --threads 2 --repeats 5
+ * OnnxVsPytorchBench.Result r = OnnxVsPytorchBench.run("onnx-int4", modelDir, 128, 64, 1, 5, 2);
  * }</pre>
  */
 public final class OnnxVsPytorchBench {
     private OnnxVsPytorchBench() {}
 
-    /** Medians of one engine's runs; times in milliseconds. */
-    public record Result(String engine, double loadMs, double firstForwardMs, double ttftMs, double decodeTokensPerSecond,
-            double endToEndTokensPerSecond, long rssMb, long rssFileMb) {
+    /** The int4 block size of the {@code -int4} engines. */
+    public static final int INT4_BLOCK = 32;
+
+    /**
+     * Medians of one engine's runs; times in milliseconds. Memory in MiB: {@code rssMb} and
+     * {@code rssFileMb} are the whole process's after every engine loaded; {@code rssGrowthMb} is
+     * how much the process grew while this engine loaded and ran its first forward (the sessions
+     * are built then), a per-engine figure even when several engines share the JVM.
+     */
+    public record Result(String engine, String quantization, double loadMs, double firstForwardMs, double ttftMs,
+            double decodeTokensPerSecond, double endToEndTokensPerSecond, long rssMb, long rssFileMb, long rssGrowthMb) {
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "%-10s load %7.1f ms  first forward %7.1f ms  TTFT %7.1f ms  decode %6.1f tok/s  "
-                    + "end-to-end %6.1f tok/s  RSS %5d MB (%d MB file-backed)", engine, loadMs, firstForwardMs, ttftMs,
-                    decodeTokensPerSecond, endToEndTokensPerSecond, rssMb, rssFileMb);
+            return String.format(Locale.ROOT, "%-12s load %7.1f ms  first forward %7.1f ms  TTFT %7.1f ms  decode %6.1f tok/s  "
+                    + "end-to-end %6.1f tok/s  RSS %5d MB (%d MB file-backed; +%d MB on load)", engine, loadMs, firstForwardMs,
+                    ttftMs, decodeTokensPerSecond, endToEndTokensPerSecond, rssMb, rssFileMb, rssGrowthMb);
         }
+    }
+
+    /** An engine spec's quantization: the {@code -int8} / {@code -int4} suffix, else none. */
+    static Quantization quantizationOf(String spec) {
+        for (Quantization q : List.of(Quantization.INT8, Quantization.INT4)) {
+            if (spec.endsWith("-" + q.id())) {
+                return q;
+            }
+        }
+        return Quantization.NONE;
     }
 
     /**
@@ -133,10 +156,11 @@ public final class OnnxVsPytorchBench {
         try (Checkpoint ckpt = Checkpoint.open(modelDir)) {
             try {
                 for (String name : engineNames) {
-                    benches.add(new Bench(name, ckpt, threads, promptLength));
-                }
-                for (Bench b : benches) {
+                    long before = rssMb("VmRSS:");
+                    Bench b = new Bench(name, ckpt, threads, promptLength);
+                    benches.add(b);
                     b.first();
+                    b.rssGrowthMb = rssMb("VmRSS:") - before;
                 }
                 for (int i = 0; i < warmup; i++) {
                     for (Bench b : benches) {
@@ -163,7 +187,8 @@ public final class OnnxVsPytorchBench {
                 List<Result> out = new ArrayList<>();
                 for (int e = 0; e < benches.size(); e++) {
                     Bench b = benches.get(e);
-                    out.add(new Result(b.name, b.loadMs, b.firstMs, median(ttft[e]), median(decode[e]), median(total[e]), rss, rssFile));
+                    out.add(new Result(b.name, b.quantization.id(), b.loadMs, b.firstMs, median(ttft[e]), median(decode[e]),
+                            median(total[e]), rss, rssFile, b.rssGrowthMb));
                 }
                 return out;
             } finally {
@@ -184,6 +209,7 @@ public final class OnnxVsPytorchBench {
     /** One engine under test: its runtime, prompt, and (for onnx-lora) serving and adapters. */
     private static final class Bench implements AutoCloseable {
         final String name;
+        final Quantization quantization;
         final DecoderRuntime rt;
         final double loadMs;
         final int[] prompt;
@@ -192,12 +218,16 @@ public final class OnnxVsPytorchBench {
         OnnxLoraServing serving;
         HookSet hooks = HookSet.EMPTY;
         double firstMs;
+        long rssGrowthMb;
 
         Bench(String name, Checkpoint ckpt, int threads, int promptLength) {
             this.name = name;
-            boolean lora = name.equals("onnx-lora");
+            this.quantization = quantizationOf(name);
+            String base = quantization == Quantization.NONE ? name : name.substring(0, name.length() - quantization.id().length() - 1);
+            boolean lora = base.equals("onnx-lora");
             long t0 = System.nanoTime();
-            this.rt = Engines.byName(lora ? "onnx" : name).load(ckpt, new EngineOptions("cpu", threads));
+            this.rt = Engines.byName(lora ? "onnx" : base).load(ckpt,
+                    new EngineOptions("cpu", threads).withQuantization(quantization, INT4_BLOCK));
             this.loadMs = (System.nanoTime() - t0) / 1e6;
             prompt = new int[promptLength];
             SplittableRandom rnd = new SplittableRandom(7);
@@ -333,7 +363,7 @@ public final class OnnxVsPytorchBench {
     }
 
     /**
-     * Options: {@code --engines onnx,pytorch,onnx-lora}, {@code --model DIR} (an existing model; by
+     * Options: {@code --engines onnx,pytorch,onnx-lora,onnx-int4,onnx-int8}, {@code --model DIR} (an existing model; by
      * default a random GPT-2-small-shaped one is written to a temporary directory),
      * {@code --layers 12 --hidden 768 --heads 12 --vocab 50257}, {@code --prompt 128},
      * {@code --new-tokens 64}, {@code --warmup 1}, {@code --repeats 5}, {@code --threads 0}.

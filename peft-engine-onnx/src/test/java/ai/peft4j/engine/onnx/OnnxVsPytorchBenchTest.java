@@ -14,10 +14,11 @@ class OnnxVsPytorchBenchTest {
     @Test
     void benchRunsEveryModeOnATinyRandomModel() {
         Path model = OnnxVsPytorchBench.writeRandomGpt2(dir.resolve("tiny"), 2, 64, 4, 300, 64, 3);
-        for (String engine : new String[] {"onnx", "pytorch", "onnx-lora"}) {
+        for (String engine : new String[] {"onnx", "pytorch", "onnx-lora", "onnx-int4", "onnx-int8", "pytorch-int4"}) {
             OnnxVsPytorchBench.Result r = OnnxVsPytorchBench.run(engine, model, 16, 8, 0, 1, 1);
             assertThat(r.decodeTokensPerSecond()).as(engine).isPositive();
             assertThat(r.ttftMs()).as(engine).isPositive();
+            assertThat(r.quantization()).as(engine).isEqualTo(OnnxVsPytorchBench.quantizationOf(engine).id());
         }
     }
 }
