@@ -66,6 +66,10 @@ public final class BenchGenerateCommand implements Callable<Integer> {
             description = "Bases to run each engine on, comma-separated: none (default; float32), int8, int4 (blocks of 32).")
     List<String> quantize;
 
+    @Option(names = "--dtype", paramLabel = "DTYPE", defaultValue = "auto",
+            description = "Base weight precision: auto (default; as stored) or float16 (held in float16, widened per use).")
+    String dtype;
+
     @Option(names = "--json", description = "Print one JSON object on stdout (the text goes to stderr).")
     boolean json;
 
@@ -87,13 +91,18 @@ public final class BenchGenerateCommand implements Callable<Integer> {
                 schemes.add(parsed);
             }
         }
+        String d = dtype.trim().toLowerCase(Locale.ROOT);
+        if (!d.equals("auto") && !d.equals("float16")) {
+            throw new Peft4jException("--dtype must be auto or float16, got '" + dtype + "'");
+        }
+        String half = d.equals("float16") ? "-fp16" : "";
         List<String> engines = new ArrayList<>();
         for (Quantization q : schemes) {
             for (String b : bases) {
-                engines.add(q == Quantization.NONE ? b : b + "-" + q.id());
+                engines.add(q == Quantization.NONE ? b + half : b + half + "-" + q.id());
             }
         }
-        if (bases.contains("onnx") && schemes.contains(Quantization.NONE)) {
+        if (bases.contains("onnx") && schemes.contains(Quantization.NONE) && half.isEmpty()) {
             engines.add("onnx-lora");
         }
         if (promptTokens < 1 || newTokens < 2 || repeats < 1 || warmup < 0 || threads < 0) {
@@ -145,6 +154,8 @@ public final class BenchGenerateCommand implements Callable<Integer> {
         j.addProperty("prompt_tokens", promptTokens);
         j.addProperty("new_tokens", newTokens);
         j.addProperty("threads", threads);
+        j.addProperty("dtype", dtype.trim().toLowerCase(Locale.ROOT));
+        j.addProperty("onnx_quantized_matmul", ai.peft4j.engine.onnx.QuantizedMatmul.current().id());
         j.addProperty("warmup", warmup);
         j.addProperty("repeats", repeats);
         j.addProperty("statistic", "median over repeats");

@@ -58,7 +58,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p>Base weights are never copied into the Java heap: each is an initializer whose data ONNX
  * Runtime takes from the checkpoint's memory-mapped safetensors buffer
  * ({@code SessionOptions.addExternalInitializers}); FP16/BF16 weights are widened once to an
- * off-heap float32 buffer. Adapter parameters are graph inputs fed from the
+ * off-heap float32 buffer. With {@code weightDtype float16} every base weight is instead a float16
+ * graph input over the held bytes (the mapped file for F16), widened by a {@code Cast} per use,
+ * embeddings after the gather. With int8/int4 quantization the linear sites' weights are
+ * quantized once on load and run on ONNX Runtime's {@code com.microsoft.MatMulNBits} from their
+ * codes and scales ({@link OnnxQuantizedWeight}, {@link QuantizedMatmul}); no float32 copy of
+ * them exists. Adapter parameters are graph inputs fed from the
  * {@link ParameterStore} at every run, so one session serves any adapter values. Merging
  * ({@link ParameterStore#replaceBase}) swaps an initializer and rebuilds the sessions.
  *

@@ -16,13 +16,16 @@ import java.util.Set;
 /**
  * The {@code onnx} engine plugin: inference on ONNX Runtime (CPU). Architectures and adapters are
  * traced through the op interface into ONNX graphs, so it runs every model and method the
- * PyTorch engine runs, without model-specific code; it does not train.
+ * PyTorch engine runs, without model-specific code; it does not train. Quantized bases
+ * ({@code withQuantization}) run ONNX Runtime's own {@code MatMulNBits} kernels on the int8/int4
+ * codes; {@code weightDtype float16} holds the weights in float16 and widens them per use.
  *
  * <pre>{@code
  * Engine onnx = Engines.byName("onnx");
  * try (Checkpoint ckpt = Checkpoint.open(dir); DecoderRuntime rt = onnx.load(ckpt, new EngineOptions("cpu", 2))) {
  *   Logits logits = rt.forward(ForwardRequest.start(ids, null, HookSet.EMPTY, null, true), null);
  * }
+ * DecoderRuntime int4 = onnx.load(ckpt, new EngineOptions("cpu", 2).withQuantization(Quantization.INT4, 32));
  * }</pre>
  */
 public final class OnnxEngine implements Engine {

@@ -41,7 +41,10 @@ import java.util.Set;
  * hard-linked (copied across file systems) into the output and the graph's external data points
  * at each tensor's bytes inside it, so nothing is rewritten; FP16/BF16 tensors and merged
  * weights are widened once into {@code model.onnx.data}. {@link WeightStorage#COPY} writes every
- * weight into {@code model.onnx.data}. The output directory is replaced atomically.
+ * weight into {@code model.onnx.data}. On a quantized base the linear layers' codes and scales go
+ * into {@code model.onnx.data} as the engine holds them, read by {@code com.microsoft.MatMulNBits}
+ * (so the export needs ONNX Runtime, not any ONNX client); a float16 base exports as float32.
+ * The output directory is replaced atomically.
  *
  * <pre>{@code
  * try (PeftModel model = PeftModel.open(modelDir, Engines.byName("onnx"), EngineOptions.defaults())) {

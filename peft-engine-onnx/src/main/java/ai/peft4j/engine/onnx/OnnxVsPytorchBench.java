@@ -47,7 +47,8 @@ import java.util.SplittableRandom;
  *
  * <p>A suffix {@code -int8} or {@code -int4} loads that engine on a quantized base (int4 in
  * blocks of 32): {@code onnx-int4} runs ONNX Runtime's {@code MatMulNBits}, {@code pytorch-int4}
- * dequantizes per use.
+ * dequantizes per use. A suffix {@code -fp16} holds the base weights in float16 ({@code weightDtype
+ * float16}).
  *
  * <pre>{@code
  * java -cp ... ai.peft4j.engine.onnx.OnnxVsPytorchBench --engines onnx,onnx-int4,onnx-int8 --threads 2 --repeats 5
@@ -224,10 +225,12 @@ public final class OnnxVsPytorchBench {
             this.name = name;
             this.quantization = quantizationOf(name);
             String base = quantization == Quantization.NONE ? name : name.substring(0, name.length() - quantization.id().length() - 1);
+            boolean fp16 = base.endsWith("-fp16");
+            base = fp16 ? base.substring(0, base.length() - "-fp16".length()) : base;
             boolean lora = base.equals("onnx-lora");
             long t0 = System.nanoTime();
-            this.rt = Engines.byName(lora ? "onnx" : base).load(ckpt,
-                    new EngineOptions("cpu", threads).withQuantization(quantization, INT4_BLOCK));
+            this.rt = Engines.byName(lora ? "onnx" : base).load(ckpt, new EngineOptions("cpu", threads)
+                    .withWeightDtype(fp16 ? "float16" : "auto").withQuantization(quantization, INT4_BLOCK));
             this.loadMs = (System.nanoTime() - t0) / 1e6;
             prompt = new int[promptLength];
             SplittableRandom rnd = new SplittableRandom(7);

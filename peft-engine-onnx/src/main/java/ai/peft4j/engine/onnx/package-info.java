@@ -2,6 +2,8 @@
  * The ONNX Runtime engine: {@link ai.peft4j.api.ops.Ops} implemented symbolically (each op emits
  * ONNX nodes), decoders traced into graphs with past/present key-value inputs and outputs, base
  * weights handed to ONNX Runtime straight from the mapped safetensors files. Inference only.
+ * Quantized (int8 / int4) bases run ONNX Runtime's {@code MatMulNBits} on their codes
+ * ({@link ai.peft4j.engine.onnx.QuantizedMatmul} picks how activations are multiplied).
  *
  * <p>Beyond the engine: {@link ai.peft4j.engine.onnx.OnnxLoraServing} serves many adapters of a
  * {@link ai.peft4j.api.peft.PeftModel} from one session, switched per request through ONNX
