@@ -225,8 +225,8 @@ public final class OnnxExport {
         }
     }
 
-    private static JsonObject describe(OnnxDecoderRuntime rt, PeftModel model, DecoderConfig cfg, ModelProto proto, Writer w, WeightStorage storage,
-            Map<String, String> adapterFiles, Set<String> adapterInputs) {
+    private static JsonObject describe(OnnxDecoderRuntime rt, PeftModel model, DecoderConfig cfg, ModelProto proto, Writer w,
+            WeightStorage storage, Map<String, String> adapterFiles, Set<String> adapterInputs) {
         JsonObject j = new JsonObject();
         j.addProperty("format", "peft4j-onnx-export");
         j.addProperty("format_version", 1);

@@ -14,7 +14,8 @@ class OnnxVsPytorchBenchTest {
     @Test
     void benchRunsEveryModeOnATinyRandomModel() {
         Path model = OnnxVsPytorchBench.writeRandomGpt2(dir.resolve("tiny"), 2, 64, 4, 300, 64, 3);
-        for (String engine : new String[] {"onnx", "pytorch", "onnx-lora", "onnx-int4", "onnx-int8", "pytorch-int4", "onnx-fp16"}) {
+        for (String engine : new String[] {"onnx", "pytorch", "onnx-lora", "onnx-int4", "onnx-int8", "pytorch-int4", "onnx-fp16",
+                "onnx-lora-int4"}) {
             OnnxVsPytorchBench.Result r = OnnxVsPytorchBench.run(engine, model, 16, 8, 0, 1, 1);
             assertThat(r.decodeTokensPerSecond()).as(engine).isPositive();
             assertThat(r.ttftMs()).as(engine).isPositive();
