@@ -49,6 +49,7 @@ import picocli.CommandLine.Spec;
             "                  unless float32); with checkpointing: 4*B*T*h*(L+1) + one",
             "                  block's activations and fp32 weights + head",
             "  head          = 16 * min(B*T*V, 16Mi) (one chunk: logits, log-softmax, grads)",
+            "  the per-precision table adds 200 MiB for the JVM and libtorch",
             "  P_lora        = sum of r * (in + out) over the default LoRA targets;",
             "                  16 bytes each = fp32 value, gradient, 2 AdamW moments",
             ""})

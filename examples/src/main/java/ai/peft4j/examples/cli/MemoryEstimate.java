@@ -19,6 +19,7 @@ import java.util.List;
  * <ul>
  *   <li>weights: float32 {@code 4P}; float16 {@code 2P}; int8 {@code P_lin + 4 out} per linear
  *       layer plus the rest at rest precision; int4 {@code P_lin / 2 + 4 P_lin / 32} likewise.
+ *   <li>every total adds 200 MiB for the JVM and libtorch (measured at load).
  *   <li>inference = weights + one block's linear weights widened to float32 (not for float32)
  *       + KV cache {@code 4 · 2 · L · kv_heads · head_dim · batch · context}.
  *   <li>LoRA training = weights + activations + LoRA state ({@code 16 · P_lora}: value, gradient,
@@ -41,6 +42,9 @@ public record MemoryEstimate(long parameters, long weightBytes, int kvBatch, int
 
     /** Bytes of one fp32 element. */
     static final long FP32 = 4;
+
+    /** The JVM and libtorch before any weight is touched (measured: 195 MiB resident after loading). */
+    static final long RUNTIME_BYTES = 200L << 20;
 
     /** One way to hold the base: its weights, and inference and LoRA training totals. */
     public record Variant(String name, boolean checkpointing, long weightBytes, long inferenceBytes, long trainingBytes) {}
@@ -81,9 +85,9 @@ public record MemoryEstimate(long parameters, long weightBytes, int kvBatch, int
         long[] weights = {FP32 * params, 2 * params, int8 + restAtRest, int4 + restAtRest};
         for (int i = 0; i < names.length; i++) {
             boolean widened = i > 0;
-            long inference = weights[i] + (widened ? blockLinear : 0) + kv;
-            long plain = weights[i] + full + (widened ? FP32 * linear : 0) + loraState;
-            long ckpt = weights[i] + checkpointed + (widened ? blockLinear : 0) + loraState;
+            long inference = RUNTIME_BYTES + weights[i] + (widened ? blockLinear : 0) + kv;
+            long plain = RUNTIME_BYTES + weights[i] + full + (widened ? FP32 * linear : 0) + loraState;
+            long ckpt = RUNTIME_BYTES + weights[i] + checkpointed + (widened ? blockLinear : 0) + loraState;
             variants.add(new Variant(names[i], false, weights[i], inference, plain));
             variants.add(new Variant(names[i], true, weights[i], inference, ckpt));
         }
