@@ -137,7 +137,7 @@ public final class TrainBench {
     /** KoGPT's shape (kakaobrain/kogpt, GPT-J 6 B): 28 x 4096, 16 heads, rotary 64, vocab 64512. */
     static JsonObject gptj6bConfig() {
         return JsonParser.parseString("{\"architectures\": [\"GPTJForCausalLM\"], \"model_type\": \"gptj\", \"vocab_size\": 64512,"
-                + " \"n_positions\": 2048, \"n_embd\": 4096, \"n_layer\": 28, \"n_head\": 16, \"rotary_dim\": 64, \"n_inner\": null,"
+                + " \"n_positions\": 2048, \"n_embd\": 4096, \"n_layer\": 28, \"n_head\": 16, \"rotary_dim\": 64,"
                 + " \"activation_function\": \"gelu_new\", \"layer_norm_epsilon\": 1e-5, \"initializer_range\": 0.02,"
                 + " \"bos_token_id\": 1, \"eos_token_id\": 2, \"tie_word_embeddings\": false, \"resid_pdrop\": 0.0,"
                 + " \"embd_pdrop\": 0.0, \"attn_pdrop\": 0.0, \"dtype\": \"float16\"}").getAsJsonObject();
@@ -173,15 +173,23 @@ public final class TrainBench {
 
     private static final class Setup implements AutoCloseable {
         final Path dir;
+        final boolean keep;
         final PeftModel model;
         final DecoderConfig cfg;
 
         Setup(String preset, String method, int seq, int threads, Map<String, String> o, PrintWriter out) throws IOException {
-            this.dir = Files.createTempDirectory("peft4j-bench-");
-            long t0 = System.nanoTime();
-            ModelFactory.writeRandom(dir, preset(preset, seq), 1, presetDtype(preset));
-            out.printf(Locale.ROOT, "model: %s random weights (%s) written in %.1f s%n", preset, presetDtype(preset),
-                    (System.nanoTime() - t0) / 1e9);
+            this.keep = o.containsKey("model-dir");
+            this.dir = keep ? Path.of(o.get("model-dir")) : Files.createTempDirectory("peft4j-bench-");
+            JsonObject config = preset(preset, seq);
+            if (keep && Files.isRegularFile(dir.resolve("model.safetensors"))
+                    && JsonParser.parseString(Files.readString(dir.resolve("config.json"))).equals(config)) {
+                out.printf(Locale.ROOT, "model: %s random weights reused from %s%n", preset, dir);
+            } else {
+                long t0 = System.nanoTime();
+                ModelFactory.writeRandom(dir, config, 1, presetDtype(preset));
+                out.printf(Locale.ROOT, "model: %s random weights (%s) written in %.1f s%n", preset, presetDtype(preset),
+                        (System.nanoTime() - t0) / 1e9);
+            }
             Engine engine = Engines.byName("pytorch");
             EngineOptions eo = engineOptions(o, threads);
             long t1 = System.nanoTime();
@@ -199,6 +207,9 @@ public final class TrainBench {
         @Override
         public void close() {
             model.close();
+            if (keep) {
+                return;
+            }
             try (Stream<Path> s = Files.walk(dir)) {
                 s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             } catch (IOException ignored) {

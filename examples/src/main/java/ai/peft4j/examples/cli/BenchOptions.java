@@ -28,8 +28,8 @@ final class BenchOptions {
 
     Map<String, String> toMap() {
         String p = preset.toLowerCase(Locale.ROOT);
-        if (!p.equals("gpt2-small") && !p.equals("tiny")) {
-            throw new Peft4jException("--preset must be gpt2-small or tiny, got '" + preset + "'");
+        if (!java.util.List.of("gpt2-small", "tiny", "gptj-6b", "polyglot-ko-1.3b").contains(p)) {
+            throw new Peft4jException("--preset must be gpt2-small, tiny, gptj-6b or polyglot-ko-1.3b, got '" + preset + "'");
         }
         if (batch < 1 || seq < 2 || threads < 0) {
             throw new Peft4jException("need --batch >= 1, --seq >= 2 and --threads >= 0");

@@ -61,6 +61,10 @@ public final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object on stdout (the progress goes to stderr).")
     boolean json;
 
+    @Option(names = "--model-dir", paramLabel = "DIR",
+            description = "Write the random model here and keep it (reused when it already holds the preset), e.g. to generate with it.")
+    java.nio.file.Path modelDir;
+
     @Spec
     CommandSpec spec;
 
@@ -82,6 +86,9 @@ public final class BenchTrainCommand implements Callable<Integer> {
             o.put("no-roofline", "true");
         }
         o.put("dtype", dtype);
+        if (modelDir != null) {
+            o.put("model-dir", modelDir.toString());
+        }
         o.put("quantize", quantize);
         o.put("quantize-block-size", Integer.toString(quantizeBlockSize));
         o.put("gradient-checkpointing", Boolean.toString(gradientCheckpointing));

@@ -35,14 +35,21 @@ import picocli.CommandLine.Spec;
             "The parameter count comes from the architecture's weight shapes, so",
             "config.json alone is enough: no weights are needed.",
             "",
-            "Estimates count every tensor as fp32 (F16/BF16 weights are widened on load).",
+            "Weights count as stored (F16/BF16 stay 16-bit, dtype auto); compute is fp32 per block.",
             "P = parameters, L = layers, h = hidden, I = intermediate, V = vocab,",
             "B x T = training batch x sequence, r = LoRA rank; in bytes:",
-            "  inference     = 4*P + KV cache",
+            "  weights       = 4*P (float32), 2*P (float16); int8: 1 byte + 4/out per linear",
+            "                  weight, int4: 0.5 + 4/32; the rest at rest precision",
+            "  inference     = weights + one block's linear weights in fp32 (unless float32)",
+            "                  + KV cache",
             "  KV cache      = 4 * 2 * L * kv_heads * head_dim * batch * context",
-            "  LoRA training = 4*P + activations + 16*P_lora",
-            "  activations   = 4 * B * T * (L * (10h + 3I + 2*heads*T) + 2V)",
-            "                  (kept for backward, no checkpointing; 2V = logits + grad)",
+            "  LoRA training = weights + activations + 16*P_lora",
+            "  activations   = 4 * B * T * L * (10h + 3I + 2*heads*T) + head",
+            "                  (kept for backward; + every block's fp32 linear weights",
+            "                  unless float32); with checkpointing: 4*B*T*h*(L+1) + one",
+            "                  block's activations and fp32 weights + head",
+            "  head          = 16 * min(B*T*V, 16Mi) (one chunk: logits, log-softmax, grads)",
+            "  the per-precision table adds 200 MiB for the JVM and libtorch",
             "  P_lora        = sum of r * (in + out) over the default LoRA targets;",
             "                  16 bytes each = fp32 value, gradient, 2 AdamW moments",
             ""})
@@ -86,13 +93,19 @@ public final class InfoCommand implements Callable<Integer> {
         Weights weights = weights(dir);
         // A model cannot train on sequences longer than its context.
         MemoryEstimate m = MemoryEstimate.of(arch, cfg, batch, context == null ? cfg.maxPositions() : context, trainBatch,
-                Math.min(trainSeq, cfg.maxPositions()), loraRank);
+                Math.min(trainSeq, cfg.maxPositions()), loraRank, restBytes(cfg, weights));
         if (json) {
             printJson(cfg, arch, weights, m);
         } else {
             printText(cfg, arch, weights, m);
         }
         return Peft4jCli.EXIT_OK;
+    }
+
+    /** Bytes per stored value: the files' dtype when present, else config.json's. */
+    private static int restBytes(DecoderConfig cfg, Weights w) {
+        String d = w.storedDtypes() != null ? w.storedDtypes() : String.valueOf(cfg.dtype());
+        return d.equals("F16") || d.equals("BF16") || d.equals("float16") || d.equals("bfloat16") ? 2 : 4;
     }
 
     /** What the directory holds besides config.json. */
@@ -145,7 +158,7 @@ public final class InfoCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, f, "dtype", cfg.dtype() + " (config)" + (w.storedDtypes() == null ? ""
                 : ", stored " + w.storedDtypes() + ", " + MemoryEstimate.human(w.diskBytes()) + " on disk"));
         out.printf(Locale.ROOT, f, "weights", w.status());
-        out.println("memory estimate (fp32; see --help for the formulas)");
+        out.println("memory estimate (weights as stored; see --help for the formulas)");
         out.printf(Locale.ROOT, "  inference      %s = weights %s + KV cache %s (batch %d x %d positions)%n",
                 MemoryEstimate.human(m.inferenceBytes()), MemoryEstimate.human(m.weightBytes()),
                 MemoryEstimate.human(m.kvCacheBytes()), m.kvBatch(), m.kvContext());
@@ -155,6 +168,15 @@ public final class InfoCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "                 + LoRA state %s (r=%d on %s: %s params; value, grad, AdamW m, v)%n",
                 MemoryEstimate.human(m.loraStateBytes()), m.loraRank(), String.join(",", m.loraTargets()),
                 String.format(Locale.ROOT, "%,d", m.loraParameters()));
+        out.println("by base precision (--dtype / --quantize) and --gradient-checkpointing:");
+        out.printf(Locale.ROOT, "  %-8s %12s %12s %16s %16s%n", "base", "weights", "inference", "LoRA train", "LoRA train ckpt");
+        for (int i = 0; i < m.variants().size(); i += 2) {
+            MemoryEstimate.Variant off = m.variants().get(i);
+            MemoryEstimate.Variant on = m.variants().get(i + 1);
+            out.printf(Locale.ROOT, "  %-8s %12s %12s %16s %16s%n", off.name(), MemoryEstimate.human(off.weightBytes()),
+                    MemoryEstimate.human(off.inferenceBytes()), MemoryEstimate.human(off.trainingBytes()),
+                    MemoryEstimate.human(on.trainingBytes()));
+        }
         out.flush();
     }
 
@@ -197,6 +219,17 @@ public final class InfoCommand implements Callable<Integer> {
         JsonObject mem = new JsonObject();
         mem.add("inference", inf);
         mem.add("lora_training", tr);
+        JsonArray variants = new JsonArray();
+        for (MemoryEstimate.Variant v : m.variants()) {
+            JsonObject j = new JsonObject();
+            j.addProperty("base", v.name());
+            j.addProperty("gradient_checkpointing", v.checkpointing());
+            j.addProperty("weights_bytes", v.weightBytes());
+            j.addProperty("inference_bytes", v.inferenceBytes());
+            j.addProperty("lora_training_bytes", v.trainingBytes());
+            variants.add(j);
+        }
+        mem.add("by_base", variants);
         o.add("memory", mem);
         spec.commandLine().getOut().println(CliJson.toJson(o));
         spec.commandLine().getOut().flush();

@@ -3,6 +3,7 @@ package ai.peft4j.examples.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.peft4j.testkit.Fixtures;
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.net.URISyntaxException;
@@ -47,7 +48,15 @@ class CliInfoTest {
         assertThat(o.get("dtype").getAsString()).isEqualTo("float16");
         assertThat(o.get("stored_dtype").isJsonNull()).isTrue();
         JsonObject inf = o.getAsJsonObject("memory").getAsJsonObject("inference");
-        assertThat(inf.get("weights_bytes").getAsLong()).isEqualTo(4 * expected);
+        // config.json says float16 and there are no files: held at rest as 2 bytes per value.
+        assertThat(inf.get("weights_bytes").getAsLong()).isEqualTo(2 * expected);
+        JsonArray byBase = o.getAsJsonObject("memory").getAsJsonArray("by_base");
+        assertThat(byBase).hasSize(8);
+        long int4Weights = byBase.get(6).getAsJsonObject().get("weights_bytes").getAsLong();
+        assertThat(int4Weights).as("int4 base").isLessThan(expected).isGreaterThan(expected / 4);
+        long fp16Plain = byBase.get(2).getAsJsonObject().get("lora_training_bytes").getAsLong();
+        long fp16Ckpt = byBase.get(3).getAsJsonObject().get("lora_training_bytes").getAsLong();
+        assertThat(fp16Ckpt).as("checkpointing keeps one block's fp32 weights, not all").isLessThan(fp16Plain - 4 * expected / 2);
         // K and V: 2 * layers * heads * head_dim * context * 4 bytes.
         assertThat(inf.get("kv_cache_bytes").getAsLong()).isEqualTo(4L * 2 * 28 * 16 * 256 * 2048);
         JsonObject tr = o.getAsJsonObject("memory").getAsJsonObject("lora_training");
@@ -86,10 +95,11 @@ class CliInfoTest {
         CliRun run = CliRun.of("info", "--model", config("kogpt").resolve("config.json").toString());
         assertThat(run.exit()).as(run.toString()).isZero();
         assertThat(run.out()).contains("gptj").contains("6,166,502,400").contains("6.17B").contains("none (sized from config.json)")
-                .contains("inference").contains("LoRA training");
+                .contains("inference").contains("LoRA training").contains("LoRA train ckpt").contains("int4");
         CliRun help = CliRun.of("info", "--help");
         assertThat(help.out()).contains("KV cache      = 4 * 2 * L * kv_heads * head_dim * batch * context")
-                .contains("activations   = 4 * B * T * (L * (10h + 3I + 2*heads*T) + 2V)");
+                .contains("activations   = 4 * B * T * L * (10h + 3I + 2*heads*T) + head")
+                .contains("with checkpointing: 4*B*T*h*(L+1)");
         assertThat(help.out().lines()).allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(80));
     }
 

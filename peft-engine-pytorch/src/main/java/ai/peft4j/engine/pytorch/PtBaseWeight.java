@@ -31,6 +31,8 @@ final class PtBaseWeight {
     private final String key;
     private final NDArray values;
     private final NDArray scales;
+    /** int4: {@code [256, 2]}, the two codes of each byte value minus the zero point, low nibble first. */
+    private final NDArray nibbles;
     private final Quantization scheme;
     private final int rows;
     private final int cols;
@@ -47,6 +49,7 @@ final class PtBaseWeight {
         this.values = values;
         this.scales = scales;
         this.scheme = scheme;
+        this.nibbles = scheme == Quantization.INT4 ? nibbleTable(values.getManager()) : null;
         this.rows = rows;
         this.cols = cols;
         this.blockSize = blockSize;
@@ -124,6 +127,15 @@ final class PtBaseWeight {
         return out;
     }
 
+    private static NDArray nibbleTable(NDManager m) {
+        float[] t = new float[512];
+        for (int b = 0; b < 256; b++) {
+            t[2 * b] = (b & 0x0f) - 8;
+            t[2 * b + 1] = (b >>> 4) - 8;
+        }
+        return PtOps.torchOwned(m.create(t, new Shape(256, 2)));
+    }
+
     private static PtBaseWeight dense(NDManager m, String key, NDArray a, ByteBuffer keep, long bytes) {
         return new PtBaseWeight(key, a, null, Quantization.NONE, 0, 0, 0, false, bytes, keep);
     }
@@ -167,26 +179,36 @@ final class PtBaseWeight {
         if (isFloat32()) {
             return values;
         }
-        NDArray w;
-        if (scheme == Quantization.NONE) {
-            w = values.toType(DataType.FLOAT32, false);
-        } else if (scheme == Quantization.INT8) {
-            w = values.toType(DataType.FLOAT32, false).mul(scales);
-        } else {
-            // Two codes per byte, low nibble first: split in float (exact for 0..255), then scale per block.
-            NDArray qf = values.toType(DataType.FLOAT32, false);
-            NDArray hi = qf.div(16f).floor();
-            NDArray lo = qf.sub(hi.mul(16f));
-            w = lo.stack(hi, -1).reshape(rows, blocks, blockSize).sub(8f).mul(scales).reshape(rows, (long) blocks * blockSize);
-            if (blocks * blockSize != cols) {
-                w = w.get(new NDIndex(":, :" + cols));
+        // An op's result belongs to its first operand's manager, here the runtime's long-lived one:
+        // move the first result into a temporary manager at once, so every intermediate lands there
+        // and is freed below (only the result moves to the caller's scope).
+        try (NDManager tmp = scope.newSubManager()) {
+            NDArray w;
+            if (scheme == Quantization.NONE) {
+                w = values.toType(DataType.FLOAT32, false);
+                w.attach(tmp);
+            } else if (scheme == Quantization.INT8) {
+                NDArray codes = values.toType(DataType.FLOAT32, false);
+                codes.attach(tmp);
+                w = codes.mul(scales);
+            } else {
+                // Each byte is two codes, low nibble first: one gather from a 256-row table gives both,
+                // centred, in three passes over the weight (widen the index, gather, scale).
+                NDArray idx = values.toType(DataType.INT64, false);
+                idx.attach(tmp);
+                NDArray pairs = idx.getNDArrayInternal().embedding(idx, nibbles, SparseFormat.DENSE).singletonOrThrow();
+                pairs.attach(tmp);
+                w = pairs.reshape(rows, blocks, blockSize).mul(scales).reshape(rows, (long) blocks * blockSize);
+                if (blocks * blockSize != cols) {
+                    w = w.get(new NDIndex(":, :" + cols));
+                }
             }
+            if (inOut) {
+                w = w.transpose();
+            }
+            w.attach(scope);
+            return w;
         }
-        if (inOut) {
-            w = w.transpose();
-        }
-        w.attach(scope);
-        return w;
     }
 
     /** Embedding rows for {@code ids}, float32 in {@code scope}, without widening the whole table. */

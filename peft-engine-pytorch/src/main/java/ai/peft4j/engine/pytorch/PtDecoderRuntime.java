@@ -247,9 +247,6 @@ final class PtDecoderRuntime implements DecoderRuntime {
         }
     }
 
-    /** Overrides {@link EngineOptions#lossChunkElements()} in tests; negative: use the options. */
-    static volatile long lossChunkElementsOverride = -1;
-
     /**
      * The summed loss and its gradients with a chunked LM head: the decoder body runs once; its
      * output is detached and the head plus cross-entropy run over chunks of positions, each chunk's
@@ -268,7 +265,7 @@ final class PtDecoderRuntime implements DecoderRuntime {
         int first = prefix > 0 ? 0 : 1;
         int n = labels[0].length - first; // positions that predict a label
         int from = prefix + first - 1;    // the hidden position that predicts labels[.][first]
-        long perChunk = lossChunkElementsOverride >= 0 ? lossChunkElementsOverride : options.lossChunkElements();
+        long perChunk = options.lossChunkElements();
         long rowsPerChunk = perChunk <= 0 ? n
                 : Math.max(1, perChunk / ((long) labels.length * config().vocabSize()));
         int chunk = (int) Math.min(n, rowsPerChunk);

@@ -181,9 +181,11 @@ final class PtOps implements Ops {
             case GELU:
                 return own(x.getNDArrayInternal().gelu());
             case GELU_TANH: {
-                // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), as gelu_new.
-                NDArray inner = x.add(x.pow(scalar(3f)).mul(scalar(0.044715f))).mul(scalar((float) GELU_C)).tanh().add(scalar(1f));
-                return own(x.mul(scalar(0.5f)).mul(inner));
+                // gelu_new, 0.5 x (1 + tanh(z)) with z = sqrt(2/pi) (x + 0.044715 x^3), written as the
+                // identical x * sigmoid(2z): autograd then keeps one [tokens x intermediate] tensor
+                // (the sigmoid) besides x instead of three, about 25 MiB per GPT-2-small block at 4 x 256.
+                NDArray z2 = x.add(x.pow(scalar(3f)).mul(scalar(0.044715f))).mul(scalar((float) (2 * GELU_C)));
+                return own(x.mul(z2.getNDArrayInternal().sigmoid()));
             }
             case SILU:
                 return own(x.mul(x.getNDArrayInternal().sigmoid()));

@@ -23,13 +23,10 @@ class PtChunkedLossTest {
     private static final int[][] LABELS = {{-100, -100, -100, 9, 1200, 33, 7, 81, 4, 99, 12}, {-100, 3, 700, 42, 6, -100, -100, -100, -100, -100, -100}};
 
     private static LossResult run(long chunkElements) {
-        long saved = PtDecoderRuntime.lossChunkElementsOverride;
-        PtDecoderRuntime.lossChunkElementsOverride = chunkElements;
-        try (PeftModel model = PeftModel.open(Fixtures.model("tiny-gpt2"), new PtEngine(), EngineOptions.defaults())) {
+        try (PeftModel model = PeftModel.open(Fixtures.model("tiny-gpt2"), new PtEngine(),
+                EngineOptions.defaults().withLossChunkElements(chunkElements))) {
             model.addAdapter("default", new FullFineTuningConfig());
             return model.runtime().lossAndGradients(new TrainBatch(IDS, MASK, LABELS), model.hooks(), true);
-        } finally {
-            PtDecoderRuntime.lossChunkElementsOverride = saved;
         }
     }
 

@@ -75,4 +75,20 @@ class PtLowMemoryTest {
             assertThat(rt.residentBaseBytes()).isEqualTo(expected).isLessThan(4 * ckpt.parameterCount());
         }
     }
+
+    @ParameterizedTest
+    @CsvSource({"tiny-gpt2, none, float16", "tiny-gpt2, int8, auto", "tiny-gpt2, int4, auto", "tiny-llama, int4, auto"})
+    void widenedWeightsLeaveNothingBehindInTheRuntime(String model, String scheme, String dtype) {
+        try (Checkpoint ckpt = Checkpoint.open(Fixtures.model(model));
+                PtDecoderRuntime rt = (PtDecoderRuntime) new PtEngine().load(ckpt,
+                        new EngineOptions("cpu", 0).withWeightDtype(dtype).withQuantization(Quantization.parse(scheme), 16))) {
+            ForwardRequest req = ForwardRequest.start(new int[][] {{1, 2, 3, 4}}, null, HookSet.EMPTY, null, false);
+            rt.forward(req, null);
+            int live = rt.liveArrays();
+            for (int i = 0; i < 3; i++) {
+                rt.forward(req, null);
+            }
+            assertThat(rt.liveArrays()).as("arrays held by the runtime after more forwards").isEqualTo(live);
+        }
+    }
 }
