@@ -32,6 +32,6 @@ class CliBenchTrainTest {
     void anUnknownPresetIsAOneLineError() {
         CliRun run = CliRun.of("bench", "train", "--preset", "gpt5");
         assertThat(run.exit()).isEqualTo(2);
-        assertThat(run.err().strip()).startsWith("error: --preset must be gpt2-small or tiny").doesNotContain("\n");
+        assertThat(run.err().strip()).startsWith("error: --preset must be gpt2-small, tiny").doesNotContain("\n");
     }
 }
