@@ -31,7 +31,8 @@ import java.util.stream.Stream;
  * <p>Files are written to a temporary sibling {@code .<name>.tmp-<random>}, forced to disk, and
  * renamed over the target with {@code ATOMIC_MOVE}; the parent directory is then forced so the
  * rename itself is durable. On any failure the temporary file is deleted and the target is
- * untouched. (If the file system cannot rename atomically, a plain replacing move is used.)
+ * untouched. A file system that cannot rename atomically fails the write (a plain replacing move
+ * could leave a reader or a crash with neither file), and the target is untouched.
  *
  * <p>{@link #replaceDirectory} cannot swap two directories in one step, so it renames the old
  * directory to {@code .<name>.bak-<random>}, renames the new one into place, then deletes the
@@ -326,11 +327,13 @@ public final class AtomicFiles {
         }
     }
 
+    /** An atomic rename; a file system that cannot rename atomically fails the write instead. */
     private static void move(Path from, Path to) throws IOException {
         try {
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
-            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+            throw new IOException("the file system cannot rename " + from.getFileName() + " to " + to.getFileName()
+                    + " atomically, so it cannot be replaced safely: " + e.getMessage(), e);
         }
     }
 
