@@ -28,6 +28,7 @@ import ai.peft4j.api.tokenizer.TextTokenizer;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -40,6 +41,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * A base decoder plus named adapters, with PEFT's operations: add, load, save, delete, activate,
@@ -311,7 +314,7 @@ public final class PeftModel implements AutoCloseable {
         }
     }
 
-    private static final java.util.regex.Pattern SHARD = java.util.regex.Pattern.compile("model-\\d+-of-\\d+\\.safetensors");
+    private static final Pattern SHARD = Pattern.compile("model-\\d+-of-\\d+\\.safetensors");
 
     /**
      * Whether an old entry the new save did not rewrite would still be read in place of (or beside)
@@ -329,10 +332,10 @@ public final class PeftModel implements AutoCloseable {
     }
 
     private static boolean isEmptyDirectory(Path dir) {
-        if (!Files.isDirectory(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
             return false;
         }
-        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+        try (Stream<Path> s = Files.list(dir)) {
             return s.findAny().isEmpty();
         } catch (IOException e) {
             throw new Peft4jException(dir + ": cannot list directory: " + e.getMessage(), e);
@@ -592,7 +595,9 @@ public final class PeftModel implements AutoCloseable {
      * Saves what {@link #forward} computes as a plain Hugging Face model directory
      * ({@code config.json}, {@code model.safetensors}, tokenizer files): the active adapters are
      * merged (safely) for the write and unmerged afterwards, so the model is unchanged. Adapters
-     * already merged stay merged. See {@link MergedModelWriter}.
+     * already merged stay merged. See {@link MergedModelWriter}. The directory is written
+     * atomically, as {@link #saveAdapter} writes one: a crash or a failed write leaves the old
+     * directory, or none.
      *
      * <pre>{@code
      * model.loadAdapter(adapterDir, "default");
@@ -621,7 +626,7 @@ public final class PeftModel implements AutoCloseable {
                     merge(n, true);
                     done.add(n);
                 }
-                MergedModelWriter.write(runtime, dir);
+                writeMerged(dir);
             } finally {
                 Collections.reverse(done);
                 for (String n : done) {
@@ -631,6 +636,31 @@ public final class PeftModel implements AutoCloseable {
         } finally {
             lock.writeLock().unlock();
         }
+    }
+
+    /**
+     * The merged directory, atomic like an adapter save: built beside {@code dir} and swapped in,
+     * keeping the directory's other entries, so a crash or a failed write leaves the old directory
+     * (or none) and never a mix.
+     */
+    private void writeMerged(Path dir) {
+        Path source = runtime.checkpoint().directory();
+        try {
+            if (Files.exists(dir) && Files.isSameFile(source, dir)) {
+                throw new Peft4jException(dir + ": is the base model's own directory; write the merged model elsewhere");
+            }
+        } catch (IOException e) {
+            throw new Peft4jException(dir + ": cannot read: " + e.getMessage(), e);
+        }
+        if (isEmptyDirectory(dir)) {
+            MergedModelWriter.write(runtime, dir);
+            return;
+        }
+        Path[] fresh = new Path[1];
+        AtomicFiles.updateDirectory(dir, tmp -> {
+            fresh[0] = tmp;
+            MergedModelWriter.write(runtime, tmp);
+        }, old -> supersededBy(old, fresh[0]));
     }
 
     // ---- running -----------------------------------------------------------------------------
