@@ -2,6 +2,7 @@ package ai.peft4j.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.peft4j.api.Peft4jException;
@@ -15,6 +16,7 @@ import ai.peft4j.api.engine.TrainBatch;
 import ai.peft4j.api.generate.GenerationConfig;
 import ai.peft4j.api.io.HostTensor;
 import ai.peft4j.api.io.SafetensorsFile;
+import ai.peft4j.api.io.SafetensorsWriter;
 import ai.peft4j.api.io.TensorInfo;
 import ai.peft4j.api.method.Adapter;
 import ai.peft4j.api.method.PeftConfig;
@@ -29,6 +31,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.assertj.core.data.Offset;
@@ -45,9 +48,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * parameters get gradients; and, where the method supports them, default init is a no-op,
  * merge equals unmerged, unmerge restores the base and mixed batches equal single runs.
  *
- * <p>Extend it, name the method's fixtures and a fresh config, and every check runs. Checks that
- * need an engine capability (gradients need {@link Capability#TRAIN}) are skipped on engines
- * without it, so the same battery runs on inference-only engines.
+ * <p>Extend it, name the method's fixtures and a fresh config, and every check runs. A check that
+ * cannot apply is skipped with its reason (a JUnit assumption), never passed silently: gradients
+ * need an engine with {@link Capability#TRAIN}; the merge checks need {@link #supportsMerge()}
+ * (and a method without it must refuse {@code merge} with a clear error instead); the no-op check
+ * needs {@link #initIsNoOp()}; mixed batches need {@link #supportsMixedBatches()}. Every method
+ * must refuse an adapter file with a tensor that matches no module of the base, or without one
+ * its config needs, before anything is registered.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 public abstract class AbstractPeftMethodConformanceTest {
@@ -120,6 +127,12 @@ public abstract class AbstractPeftMethodConformanceTest {
     protected void requireCapability(Capability capability) {
         assumeTrue(engine().capabilities().contains(capability),
                 "engine '" + engine().name() + "' lacks " + capability + "; check skipped");
+    }
+
+    /** Skips a check that needs merging, naming the reason, for methods that cannot merge. */
+    protected void requireMerge() {
+        assumeTrue(supportsMerge(), getClass().getSimpleName() + ": the method's adapters cannot be merged into the base weights"
+                + " (mergeIsRefusedWithAClearError checks the refusal)");
     }
 
     Stream<FixtureAdapter> fixtures() {
@@ -220,38 +233,62 @@ public abstract class AbstractPeftMethodConformanceTest {
     }
 
     /**
-     * Where the golden has a {@code merged} block (mergeable methods), merge-and-unload reproduces
-     * PEFT's {@code merge_and_unload()} logits, and disabling the loaded adapter gives the base
-     * model's golden logits ({@code disabled_vs_base_max_abs} is 0 in PEFT).
+     * Disabling the loaded adapter gives the base model's golden logits
+     * ({@code disabled_vs_base_max_abs} is 0 in PEFT). Skipped for fixtures whose golden does not
+     * record it (prompt learning).
      */
     @ParameterizedTest(allowZeroInvocations = true)
     @MethodSource("fixtures")
-    void fixtureAdapterMergedAndDisabledReproduceGoldens(FixtureAdapter fa) {
+    void fixtureAdapterDisabledGivesTheBaseGolden(FixtureAdapter fa) {
         JsonObject golden = Fixtures.golden(fa.dir());
+        assumeTrue(golden.has("disabled_vs_base_max_abs"), fa + ": the golden records no disabled-adapter check");
         JsonObject base = Fixtures.golden(Fixtures.model(fa.base()));
         try (PeftModel model = open(fa.base())) {
             model.loadAdapter(fa.dir(), "golden");
-            if (golden.has("disabled_vs_base_max_abs")) {
-                try (PeftModel.AdapterScope off = model.disableAdapters()) {
-                    for (JsonElement e : base.getAsJsonArray("forward")) {
-                        JsonObject c = e.getAsJsonObject();
-                        int[][] mask = Fixtures.ints2(c.get("attention_mask"));
-                        LogitsAssert.assertClose(model.forward(Fixtures.ints2(c.get("input_ids")), mask),
-                                Fixtures.floats(c.get("logits")), mask, 0, LOGIT_TOL, fa + " disabled vs base golden");
-                    }
+            try (PeftModel.AdapterScope off = model.disableAdapters()) {
+                for (JsonElement e : base.getAsJsonArray("forward")) {
+                    JsonObject c = e.getAsJsonObject();
+                    int[][] mask = Fixtures.ints2(c.get("attention_mask"));
+                    LogitsAssert.assertClose(model.forward(Fixtures.ints2(c.get("input_ids")), mask),
+                            Fixtures.floats(c.get("logits")), mask, 0, LOGIT_TOL, fa + " disabled vs base golden");
                 }
             }
-            if (!supportsMerge() || !golden.has("merged")) {
-                return;
-            }
-            JsonObject merged = golden.getAsJsonObject("merged");
-            JsonObject c = Fixtures.forwardCase(golden, merged.get("case").getAsString());
-            int[][] ids = Fixtures.ints2(c.get("input_ids"));
-            int[][] mask = Fixtures.ints2(c.get("attention_mask"));
+        }
+    }
+
+    /**
+     * Merge-and-unload reproduces PEFT's {@code merge_and_unload()}: its logits on the golden's
+     * {@code merged} case, and, where PEFT recorded {@code merged_generate_equal}, the unmerged
+     * adapter's greedy ids on every golden generation.
+     */
+    @ParameterizedTest(allowZeroInvocations = true)
+    @MethodSource("fixtures")
+    void fixtureAdapterMergedReproducesPeftsMergedLogitsAndGreedyIds(FixtureAdapter fa) {
+        requireMerge();
+        JsonObject golden = Fixtures.golden(fa.dir());
+        assumeTrue(golden.has("merged"), fa + ": the golden has no merged block");
+        JsonObject merged = golden.getAsJsonObject("merged");
+        JsonObject c = Fixtures.forwardCase(golden, merged.get("case").getAsString());
+        int[][] ids = Fixtures.ints2(c.get("input_ids"));
+        int[][] mask = Fixtures.ints2(c.get("attention_mask"));
+        try (PeftModel model = open(fa.base())) {
+            model.loadAdapter(fa.dir(), "golden");
             model.mergeAndUnload(true);
             assertThat(model.adapterNames()).isEmpty();
+            assertThat(model.hooks().isEmpty()).as("no hooks left after merge_and_unload").isTrue();
             LogitsAssert.assertClose(model.forward(ids, mask), Fixtures.floats(merged.get("logits")), mask, 0, LOGIT_TOL,
                     fa + " merge_and_unload vs PEFT");
+            assertThat(merged.get("merged_generate_equal").getAsBoolean())
+                    .as(fa + ": PEFT's merged greedy ids equal its unmerged ones").isTrue();
+            for (JsonElement e : golden.getAsJsonArray("generate")) {
+                JsonObject g = e.getAsJsonObject();
+                // with the KV cache only: cached and uncached decoding agree in the unmerged check above
+                GenerationConfig cfg = GenerationConfig.builder().maxNewTokens(g.get("max_new_tokens").getAsInt())
+                        .eosTokenId(g.get("eos_token_id").getAsInt()).build();
+                int[][] seq = model.generate(Fixtures.ints2(g.get("input_ids")), Fixtures.ints2(g.get("attention_mask")), cfg)
+                        .sequences();
+                assertThat(seq).as(fa + "/" + g.get("name").getAsString() + " merged").isEqualTo(Fixtures.ints2(g.get("sequences")));
+            }
         }
     }
 
@@ -262,9 +299,7 @@ public abstract class AbstractPeftMethodConformanceTest {
     @ParameterizedTest
     @MethodSource("modelNames")
     void savedMergedModelLoadsBackWithTheMergedLogits(String modelName) {
-        if (!supportsMerge()) {
-            return;
-        }
+        requireMerge();
         Path out = tmp.resolve("merged-" + modelName);
         float[] adapted;
         float[] inMemory;
@@ -333,18 +368,44 @@ public abstract class AbstractPeftMethodConformanceTest {
 
     @ParameterizedTest
     @MethodSource("modelNames")
-    void defaultInitIsNoOpAndRandomizedAdapterChangesOutput(String modelName) {
+    void defaultInitIsANoOp(String modelName) {
+        assumeTrue(initIsNoOp(), getClass().getSimpleName() + ": a fresh adapter of this method changes the output by design");
         try (PeftModel model = open(modelName)) {
             float[] base = model.forward(IDS, MASK).data();
             model.addAdapter("default", freshConfig(modelName));
-            if (initIsNoOp()) {
-                LogitsAssert.assertClose(model.forward(IDS, MASK), base, MASK, 0, 0.0, "fresh adapter is a no-op");
-            }
+            LogitsAssert.assertClose(model.forward(IDS, MASK), base, MASK, 0, 0.0, "fresh adapter is a no-op");
+        }
+    }
+
+    /**
+     * A randomised adapter changes the logits of the real tokens. A soft prompt's extra positions
+     * are left out, so the check holds for methods that change the sequence length too.
+     */
+    @ParameterizedTest
+    @MethodSource("modelNames")
+    void randomizedAdapterChangesTheOutput(String modelName) {
+        try (PeftModel model = open(modelName)) {
+            Logits base = model.forward(IDS, MASK);
+            model.addAdapter("default", freshConfig(modelName));
             randomize(model, "default", 11);
             Logits changed = model.forward(IDS, MASK);
-            if (model.hooks().prefixLength() == 0) {
-                assertThat(LogitsAssert.maxAbsDiff(changed, base, MASK, 0)).isGreaterThan(1e-3);
+            int prefix = model.hooks().prefixLength();
+            assertThat(changed.positions()).isEqualTo(prefix + base.positions());
+            int v = base.vocab();
+            double worst = 0;
+            for (int b = 0; b < base.batch(); b++) {
+                for (int t = 0; t < base.positions(); t++) {
+                    if (MASK[b][t] == 0) {
+                        continue;
+                    }
+                    int at = (b * base.positions() + t) * v;
+                    int ct = (b * changed.positions() + prefix + t) * v;
+                    for (int j = 0; j < v; j++) {
+                        worst = Math.max(worst, Math.abs(changed.data()[ct + j] - base.data()[at + j]));
+                    }
+                }
             }
+            assertThat(worst).as("max abs change of the real tokens' logits").isGreaterThan(1e-3);
         }
     }
 
@@ -386,9 +447,7 @@ public abstract class AbstractPeftMethodConformanceTest {
     @ParameterizedTest
     @MethodSource("modelNames")
     void mergedEqualsUnmergedAndUnmergeRestoresTheBase(String modelName) {
-        if (!supportsMerge()) {
-            return;
-        }
+        requireMerge();
         try (PeftModel model = open(modelName)) {
             float[] base = model.forward(IDS, MASK).data();
             model.addAdapter("default", freshConfig(modelName));
@@ -406,9 +465,7 @@ public abstract class AbstractPeftMethodConformanceTest {
     @ParameterizedTest
     @MethodSource("modelNames")
     void mixedBatchRowsEqualTheirSingleAdapterRuns(String modelName) {
-        if (!supportsMixedBatches()) {
-            return;
-        }
+        assumeTrue(supportsMixedBatches(), getClass().getSimpleName() + ": the method does not declare mixed-adapter batches");
         try (PeftModel model = open(modelName)) {
             model.addAdapter("a", freshConfig(modelName));
             randomize(model, "a", 21);
@@ -453,29 +510,42 @@ public abstract class AbstractPeftMethodConformanceTest {
         }
     }
 
-    @Test
-    void missingWeightsCorruptWeightsAndForeignAdaptersAreClearErrorsThatLeaveNothingBehind() throws IOException {
-        FixtureAdapter fa;
-        Path dir;
-        if (fixtureAdapters().isEmpty()) { // no Python fixture: use an adapter saved here
-            fa = new FixtureAdapter(models().get(0), "fresh");
-            dir = tmp.resolve("sample-fresh");
-            try (PeftModel model = open(fa.base())) {
-                model.addAdapter("default", freshConfig(fa.base()));
+    /** A fixture adapter of this method, or one saved here for methods without Python fixtures. */
+    private FixtureAdapter sampleAdapter() {
+        return fixtureAdapters().isEmpty() ? new FixtureAdapter(models().get(0), "fresh") : fixtureAdapters().get(0);
+    }
+
+    /** The directory of {@link #sampleAdapter()}: the fixture's, or a randomised fresh adapter saved now. */
+    private Path sampleAdapterDir(FixtureAdapter fa) {
+        if (!fa.name().equals("fresh")) {
+            return fa.dir();
+        }
+        return savedFreshAdapter(fa.base(), "sample-fresh-" + fa.base());
+    }
+
+    /** A fresh adapter of this method on a model, randomised and saved. */
+    protected Path savedFreshAdapter(String modelName, String dirName) {
+        Path dir = tmp.resolve(dirName);
+        if (!Files.isDirectory(dir)) {
+            try (PeftModel model = open(modelName)) {
+                model.addAdapter("default", freshConfig(modelName));
                 randomize(model, "default", 17);
                 model.saveAdapter("default", dir);
             }
-        } else {
-            fa = fixtureAdapters().get(0);
-            dir = fa.dir();
         }
+        return dir;
+    }
+
+    @Test
+    void missingWeightsCorruptWeightsAndForeignAdaptersAreClearErrorsThatLeaveNothingBehind() throws IOException {
+        FixtureAdapter fa = sampleAdapter();
+        Path dir = sampleAdapterDir(fa);
         Path noWeights = Files.createDirectories(tmp.resolve("noweights"));
         Files.copy(dir.resolve(AdapterFiles.CONFIG), noWeights.resolve(AdapterFiles.CONFIG));
         Path corrupt = Files.createDirectories(tmp.resolve("corrupt"));
         Files.copy(dir.resolve(AdapterFiles.CONFIG), corrupt.resolve(AdapterFiles.CONFIG));
         byte[] bytes = Files.readAllBytes(dir.resolve(AdapterFiles.WEIGHTS));
         Files.write(corrupt.resolve(AdapterFiles.WEIGHTS), Arrays.copyOf(bytes, bytes.length / 2));
-        String foreignBase = foreignBase(fa);
         try (PeftModel model = open(fa.base())) {
             int before = model.runtime().parameters().adapterKeys().size();
             assertThatThrownBy(() -> model.loadAdapter(noWeights, "x")).isInstanceOf(Peft4jException.class)
@@ -485,14 +555,131 @@ public abstract class AbstractPeftMethodConformanceTest {
             assertThat(model.adapterNames()).isEmpty();
             assertThat(model.runtime().parameters().adapterKeys()).hasSize(before);
         }
-        if (foreignBase == null) {
-            return;
-        }
+    }
+
+    /** An adapter made for another base model (see {@link #foreignBase}) is refused and leaves nothing behind. */
+    @Test
+    void anAdapterForAnotherBaseIsAClearErrorThatLeavesNothingBehind() {
+        FixtureAdapter fa = sampleAdapter();
+        String foreignBase = foreignBase(fa);
+        assumeTrue(foreignBase != null, getClass().getSimpleName() + ": this method's adapters fit every fixture model ("
+                + fa + "); the method's own tests check a size mismatch");
+        Path dir = sampleAdapterDir(fa);
         try (PeftModel model = open(foreignBase)) {
             assertThatThrownBy(() -> model.loadAdapter(dir, "x")).isInstanceOf(Peft4jException.class);
             assertThat(model.adapterNames()).isEmpty();
             assertThat(model.runtime().parameters().adapterKeys()).isEmpty();
         }
+    }
+
+    /**
+     * An adapter file holding a tensor that matches no module of the base (here: valid tensors for a
+     * layer one past the base's last, as an adapter for a deeper model has) is refused, naming that
+     * tensor and the base's layer count, and registers nothing. Hugging Face PEFT only warns here.
+     */
+    @ParameterizedTest
+    @MethodSource("modelNames")
+    void unexpectedTensorsAreRefusedNamingTheFirstAndTheLayerCount(String modelName) throws IOException {
+        Path dir = savedFreshAdapter(modelName, "unexpected-src-" + modelName);
+        Map<String, HostTensor> tensors = readAll(dir.resolve(AdapterFiles.WEIGHTS));
+        Path bad = Files.createDirectories(tmp.resolve("unexpected-" + modelName));
+        Files.copy(dir.resolve(AdapterFiles.CONFIG), bad.resolve(AdapterFiles.CONFIG));
+        try (PeftModel model = open(modelName)) {
+            int layers = model.runtime().config().numLayers();
+            String unexpected = keyForLayer(tensors.keySet().iterator().next(), model, layers);
+            assertThat(tensors).doesNotContainKey(unexpected);
+            Map<String, HostTensor> withExtra = new java.util.TreeMap<>(tensors);
+            withExtra.put(unexpected, tensors.values().iterator().next());
+            SafetensorsWriter.write(bad.resolve(AdapterFiles.WEIGHTS), withExtra, Map.of("format", "pt"));
+
+            Set<String> keysBefore = Set.copyOf(model.runtime().parameters().adapterKeys());
+            Set<String> trainableBefore = Set.copyOf(model.runtime().parameters().trainableKeys());
+            float[] base = model.forward(IDS, MASK).data();
+            assertThatThrownBy(() -> model.loadAdapter(bad, "x")).isInstanceOf(Peft4jException.class)
+                    .hasMessageContaining(AdapterFiles.WEIGHTS)
+                    .hasMessageContaining("'" + unexpected + "'")
+                    .hasMessageContaining("matches no module")
+                    .hasMessageContaining(layers + " layers");
+            assertThat(model.adapterNames()).isEmpty();
+            assertThat(model.runtime().parameters().adapterKeys()).isEqualTo(keysBefore);
+            assertThat(model.runtime().parameters().trainableKeys()).isEqualTo(trainableBefore);
+            assertThat(model.forward(IDS, MASK).data()).as("the model is the base, as before").isEqualTo(base);
+            // the same file without the extra tensor loads
+            model.loadAdapter(dir, "x");
+            assertThat(model.adapterNames()).containsExactly("x");
+        }
+    }
+
+    /** An adapter file that lacks a tensor its config needs on this base is refused, naming it. */
+    @ParameterizedTest
+    @MethodSource("modelNames")
+    void missingTensorsAreRefusedNamingTheFirst(String modelName) throws IOException {
+        Path dir = savedFreshAdapter(modelName, "missing-src-" + modelName);
+        Map<String, HostTensor> tensors = new java.util.TreeMap<>(readAll(dir.resolve(AdapterFiles.WEIGHTS)));
+        String dropped = tensors.keySet().iterator().next();
+        tensors.remove(dropped);
+        Path bad = Files.createDirectories(tmp.resolve("missing-" + modelName));
+        Files.copy(dir.resolve(AdapterFiles.CONFIG), bad.resolve(AdapterFiles.CONFIG));
+        SafetensorsWriter.write(bad.resolve(AdapterFiles.WEIGHTS), tensors, Map.of("format", "pt"));
+        try (PeftModel model = open(modelName)) {
+            Set<String> keysBefore = Set.copyOf(model.runtime().parameters().adapterKeys());
+            assertThatThrownBy(() -> model.loadAdapter(bad, "x")).isInstanceOf(Peft4jException.class)
+                    .hasMessageContaining("missing tensor '" + dropped + "'")
+                    .hasMessageContaining(model.runtime().config().numLayers() + " layers");
+            assertThat(model.adapterNames()).isEmpty();
+            assertThat(model.runtime().parameters().adapterKeys()).isEqualTo(keysBefore);
+        }
+    }
+
+    /**
+     * The key of a tensor for layer {@code layer} of the base: {@code key} with its layer index
+     * replaced, or, for a method whose tensors name no layer (a soft prompt), a LoRA-style key on
+     * that layer's first linear module.
+     */
+    private static String keyForLayer(String key, PeftModel model, int layer) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\.(\\d+)\\.").matcher(key);
+        if (m.find()) {
+            return key.substring(0, m.start(1)) + layer + key.substring(m.end(1));
+        }
+        String module = model.runtime().architecture().linearSites(model.runtime().config()).get(0).module();
+        return "base_model.model." + module.replaceFirst("\\.0\\.", "." + layer + ".") + ".lora_A.weight";
+    }
+
+    /** Whether the declared capability agrees with what the method's adapters say. */
+    @Test
+    void supportsMergeAgreesWithTheAdapters() {
+        try (PeftModel model = open(models().get(0))) {
+            Adapter a = model.addAdapter("default", freshConfig(models().get(0)));
+            assertThat(a.canMerge()).as("Adapter.canMerge() vs the battery's supportsMerge()").isEqualTo(supportsMerge());
+        }
+    }
+
+    /**
+     * A method that cannot merge refuses {@code merge}, {@code mergeAndUnload} and
+     * {@code saveMerged} with a clear error naming the adapter and its type, and the model stays as
+     * it was (no merge recorded, the same output, no merged directory written).
+     */
+    @ParameterizedTest
+    @MethodSource("modelNames")
+    void mergeIsRefusedWithAClearErrorWhenTheMethodCannotMerge(String modelName) {
+        assumeFalse(supportsMerge(), getClass().getSimpleName() + ": the method merges (the merge checks run instead)");
+        Path out = tmp.resolve("not-merged-" + modelName);
+        try (PeftModel model = open(modelName)) {
+            Adapter a = model.addAdapter("default", freshConfig(modelName));
+            randomize(model, "default", 23);
+            float[] adapted = model.forward(IDS, MASK).data();
+            String type = a.config().peftType();
+            assertThatThrownBy(() -> model.merge("default", true)).isInstanceOf(Peft4jException.class)
+                    .hasMessageContaining("'default'").hasMessageContaining(type).hasMessageContaining("cannot be merged");
+            assertThatThrownBy(() -> model.mergeAndUnload(true)).isInstanceOf(Peft4jException.class)
+                    .hasMessageContaining("'default'").hasMessageContaining(type).hasMessageContaining("cannot be merged");
+            assertThatThrownBy(() -> model.saveMerged(out)).isInstanceOf(Peft4jException.class)
+                    .hasMessageContaining("'default'").hasMessageContaining(type).hasMessageContaining("cannot be merged");
+            assertThat(model.mergedAdapters()).isEmpty();
+            assertThat(model.adapterNames()).containsExactly("default");
+            assertThat(model.forward(IDS, MASK).data()).as("output unchanged by the refused merges").isEqualTo(adapted);
+        }
+        assertThat(out).doesNotExist();
     }
 
     @Test

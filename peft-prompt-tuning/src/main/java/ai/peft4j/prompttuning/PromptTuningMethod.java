@@ -131,8 +131,10 @@ public final class PromptTuningMethod implements PeftMethod {
         }
         Path own = findTokenizer(cfg.tokenizerNameOrPath(), context);
         if (own == null) {
+            LOG.info("prompt_tuning_init_text is tokenized with the base model's tokenizer ({})", context.modelDirectory());
             return context.tokenizer().encode(cfg.initText(), true);
         }
+        LOG.info("prompt_tuning_init_text is tokenized with {} (tokenizer_name_or_path '{}')", own, cfg.tokenizerNameOrPath());
         try (TextTokenizer tok = TextTokenizer.load(own)) {
             return tok.encode(cfg.initText(), true);
         }
@@ -141,7 +143,9 @@ public final class PromptTuningMethod implements PeftMethod {
     /**
      * A local tokenizer other than the base model's, or null for the base model's. PEFT passes the
      * name to {@code AutoTokenizer}; here it must be a local directory (holding
-     * {@code tokenizer.json}) or file, as given or next to the base model's directory.
+     * {@code tokenizer.json}) or file, as given or next to the base model's directory. Anything else
+     * is refused rather than replaced by the base model's tokenizer, which would tokenize the init
+     * text differently from PEFT.
      */
     private static Path findTokenizer(String nameOrPath, AdapterContext context) {
         Path base = context.modelDirectory().toAbsolutePath().normalize();
@@ -167,8 +171,10 @@ public final class PromptTuningMethod implements PeftMethod {
                 return abs;
             }
         }
-        LOG.warn("tokenizer_name_or_path '{}' is not a local tokenizer directory (tried {}); initialising the prompt "
-                + "with the base model's tokenizer ({})", nameOrPath, Arrays.toString(candidates.toArray()), base);
-        return null;
+        // PEFT would load this name with AutoTokenizer; another tokenizer would give other ids, so refuse
+        throw new Peft4jException("prompt_tuning_init_text needs the tokenizer named by tokenizer_name_or_path '" + nameOrPath
+                + "', which is not a local tokenizer (tried " + Arrays.toString(candidates.toArray()) + "; peft4j reads no Hub ids). "
+                + "Download it and give its directory, or leave tokenizer_name_or_path unset (or set it to the base model, "
+                + base.getFileName() + ") to use the base model's tokenizer");
     }
 }

@@ -106,6 +106,26 @@ class PromptTuningAdapterTest {
         }
     }
 
+    /**
+     * A TEXT init whose tokenizer_name_or_path names no local tokenizer (a Hub id) is refused: using
+     * the base model's tokenizer instead would give other ids than PEFT's AutoTokenizer.
+     */
+    @Test
+    void textInitWithATokenizerThatIsNotLocalIsRefused() {
+        PromptTuningConfig cfg = PromptTuningConfig.builder().setNumVirtualTokens(5).optInit(PromptTuningInit.TEXT)
+                .optInitText("요약:").optTokenizerNameOrPath("some-org/some-tokenizer").build();
+        try (PeftModel model = open("tiny-llama")) {
+            assertThatThrownBy(() -> add(model, "t", cfg)).isInstanceOf(Peft4jException.class)
+                    .hasMessageContaining("tokenizer_name_or_path 'some-org/some-tokenizer'")
+                    .hasMessageContaining("not a local tokenizer")
+                    .hasMessageContaining("tiny-llama");
+            assertThat(model.adapterNames()).isEmpty();
+            assertThat(model.runtime().parameters().adapterKeys()).isEmpty();
+            // naming the base model itself is the base model's tokenizer, as in PEFT
+            add(model, "base-named", cfg.toBuilder().optTokenizerNameOrPath("tiny-llama").build());
+        }
+    }
+
     @Test
     void inferenceModeConfigsSkipTextInitAsPeftDoes() {
         Path dir = Fixtures.adapter("tiny-gpt2", "pt-text");

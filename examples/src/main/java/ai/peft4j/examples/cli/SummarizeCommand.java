@@ -104,7 +104,7 @@ public final class SummarizeCommand {
         @Option(names = "--method", description = "lora (default: the competition baseline r=8, alpha=32, dropout 0.1), prompt-tuning, or any installed method.")
         String method = "lora";
 
-        @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a method config key (JSON value).")
+        @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a method config key with a JSON value (a bare word is a string; a value that looks like JSON but is not is refused).")
         List<String> sets = new ArrayList<>();
 
         @Option(names = "--data", required = true, paramLabel = "FILE", description = "train.csv (id,text,summary) or JSONL.")

@@ -47,7 +47,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE", description = "Method config as PEFT's adapter_config.json keys.")
     Path config;
 
-    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one method config key (JSON value), e.g. --set r=8 --set target_modules='[\"q_proj\"]'.")
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override one method config key with a JSON value, e.g. --set r=8 --set target_modules='[\"q_proj\"]'; a bare word (all-linear) is a string, a value that looks like JSON but is not is refused.")
     List<String> sets = new ArrayList<>();
 
     @Option(names = "--data", required = true, paramLabel = "FILE", description = "Training data: .jsonl, .csv or .tsv.")

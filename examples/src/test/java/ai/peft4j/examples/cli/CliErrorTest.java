@@ -2,13 +2,20 @@ package ai.peft4j.examples.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.peft4j.api.io.HostTensor;
+import ai.peft4j.api.io.SafetensorsFile;
+import ai.peft4j.api.io.SafetensorsWriter;
+import ai.peft4j.api.peft.AdapterFiles;
 import ai.peft4j.testkit.Fixtures;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -136,5 +143,35 @@ class CliErrorTest {
         CliRun run = CliRun.of();
         assertThat(run.exit()).isEqualTo(2);
         assertThat(run.err()).contains("generate").contains("score").contains("info");
+    }
+
+    /**
+     * An adapter file with valid LoRA tensors for a layer the 2-layer base lacks is refused by every
+     * command that loads it, and {@code merge} writes nothing.
+     */
+    @Test
+    void anAdapterWithTensorsForALayerTheBaseLacksIsRefusedAndMergeWritesNothing() throws IOException {
+        Path src = Fixtures.adapter("tiny-gpt2", "lora-default");
+        Path adapter = Files.createDirectories(tmp.resolve("deeper"));
+        Files.copy(src.resolve(AdapterFiles.CONFIG), adapter.resolve(AdapterFiles.CONFIG));
+        Map<String, HostTensor> tensors = new TreeMap<>();
+        try (SafetensorsFile f = SafetensorsFile.open(src.resolve(AdapterFiles.WEIGHTS))) {
+            for (String k : f.tensors().keySet()) {
+                tensors.put(k, f.readHost(k));
+                tensors.put(k.replace(".h.0.", ".h.5."), f.readHost(k));
+            }
+        }
+        SafetensorsWriter.write(adapter.resolve(AdapterFiles.WEIGHTS), tensors, Map.of("format", "pt"));
+        String expected = "tensor 'base_model.model.transformer.h.5.attn.c_attn.lora_A.weight' matches no module of this base "
+                + "model (gpt2, 2 layers)";
+        String dir = adapter.toString();
+        assertBadInput(expected, "generate", "--model", gpt2(), "--adapter", dir, "--input-ids", "1,2");
+        assertBadInput(expected, "score", "--model", gpt2(), "--adapter", dir, "--input-ids", "1,2");
+        Path out = tmp.resolve("merged");
+        assertBadInput(expected, "merge", "--model", gpt2(), "--adapter", dir, "--out", out.toString());
+        assertThat(out).doesNotExist();
+        try (Stream<Path> s = Files.list(tmp)) {
+            assertThat(s.map(p -> p.getFileName().toString())).as("nothing written beside it either").containsOnly("deeper");
+        }
     }
 }

@@ -24,11 +24,22 @@ import java.util.function.Supplier;
  */
 public final class AdapterContext {
     private final DecoderRuntime runtime;
+    private final ParameterStore store;
     private final SplittableRandom random;
     private final Supplier<TextTokenizer> tokenizer;
 
     public AdapterContext(DecoderRuntime runtime, long seed, Supplier<TextTokenizer> tokenizer) {
+        this(runtime, runtime.parameters(), seed, tokenizer);
+    }
+
+    /**
+     * A context whose {@link #store()} is not the runtime's own: {@code PeftModel.loadAdapter}
+     * stages what {@code create} registers, so that nothing reaches the runtime before the adapter
+     * file has been checked.
+     */
+    public AdapterContext(DecoderRuntime runtime, ParameterStore store, long seed, Supplier<TextTokenizer> tokenizer) {
         this.runtime = runtime;
+        this.store = store;
         this.random = new SplittableRandom(seed);
         this.tokenizer = tokenizer;
     }
@@ -49,8 +60,9 @@ public final class AdapterContext {
         return runtime.architecture().linearSites(runtime.config());
     }
 
+    /** Where the adapter registers its parameters (the runtime's store, or a staging one). */
     public ParameterStore store() {
-        return runtime.parameters();
+        return store;
     }
 
     /** The seeded random source; draws are deterministic per seed. */

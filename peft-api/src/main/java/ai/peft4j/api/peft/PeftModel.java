@@ -28,6 +28,7 @@ import ai.peft4j.api.tokenizer.TextTokenizer;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,7 +39,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * A base decoder plus named adapters, with PEFT's operations: add, load, save, delete, activate,
@@ -154,9 +158,17 @@ public final class PeftModel implements AutoCloseable {
     }
 
     /**
-     * Loads a PEFT adapter directory under a name. The files are checked completely (known
-     * {@code peft_type}, every tensor present with the shape this base needs) before anything is
-     * added, so a bad adapter leaves the model as it was.
+     * Loads a PEFT adapter directory under a name. The files are checked completely before anything
+     * is registered: a known {@code peft_type}, every tensor this base needs present with the shape
+     * it needs, and no tensor that matches nothing in this base (Hugging Face PEFT only warns about
+     * such unexpected keys; here they are an error naming the first one, since an adapter for a
+     * deeper or different model would otherwise run with part of its weights silently dropped). A
+     * refused adapter leaves the model exactly as it was.
+     *
+     * <pre>{@code
+     * model.loadAdapter(Path.of("runs/lora"), "summarize");
+     * model.setActiveAdapters("summarize");
+     * }</pre>
      */
     public Adapter loadAdapter(Path dir, String name) {
         lock.writeLock().lock();
@@ -173,17 +185,15 @@ public final class PeftModel implements AutoCloseable {
             PeftConfig config = method.parseConfig(json, dir.resolve(AdapterFiles.CONFIG).toString());
             Path weights = AdapterFiles.weightsFile(dir);
             try (SafetensorsFile file = SafetensorsFile.open(weights)) {
-                Adapter adapter = method.create(name, config, context(name));
-                try {
-                    Map<String, HostTensor> values = readState(file, adapter);
-                    ParameterStore store = runtime.parameters();
-                    for (Map.Entry<String, String> e : adapter.stateKeys().entrySet()) {
-                        store.update(e.getValue(), reshape(values.get(e.getKey()), adapter.storeShape(e.getKey())));
-                    }
-                } catch (RuntimeException e) {
-                    removeKeys(adapter);
-                    throw e;
+                // create() registers into a staging store; only a file that passed every check reaches the runtime
+                StagedParameterStore staged = new StagedParameterStore(runtime.parameters());
+                Adapter adapter = method.create(name, config, new AdapterContext(runtime, staged, seed ^ name.hashCode(), this::tokenizer));
+                Map<String, HostTensor> values = readState(file, adapter);
+                Map<String, HostTensor> byStoreKey = new LinkedHashMap<>();
+                for (Map.Entry<String, String> e : adapter.stateKeys().entrySet()) {
+                    byStoreKey.put(e.getValue(), reshape(values.get(e.getKey()), adapter.storeShape(e.getKey())));
                 }
+                staged.commit(byStoreKey);
                 adapters.put(name, adapter);
                 if (active.isEmpty()) {
                     active = new ArrayList<>(List.of(name));
@@ -195,20 +205,46 @@ public final class PeftModel implements AutoCloseable {
         }
     }
 
-    private static Map<String, HostTensor> readState(SafetensorsFile file, Adapter adapter) {
+    /**
+     * Reads the adapter's tensors from its file after checking that the file holds exactly them:
+     * no unexpected tensor (first, since it names what the file is for), none missing, every
+     * shape as this base needs.
+     */
+    private Map<String, HostTensor> readState(SafetensorsFile file, Adapter adapter) {
+        Map<String, String> stored = new LinkedHashMap<>();
+        List<String> missing = new ArrayList<>();
+        for (String key : adapter.stateKeys().keySet()) {
+            String s = findKey(file, key, adapter.name());
+            if (s == null) {
+                missing.add(key);
+            } else {
+                stored.put(key, s);
+            }
+        }
+        TreeSet<String> unexpected = new TreeSet<>(file.tensors().keySet());
+        unexpected.removeAll(stored.values());
+        String base = runtime.config().modelType() + ", " + runtime.config().numLayers() + " layers";
+        if (!unexpected.isEmpty()) {
+            throw new Peft4jException(file.path() + ": tensor '" + unexpected.first() + "' matches no module of this base model ("
+                    + base + ")" + (unexpected.size() > 1 ? ", nor do " + (unexpected.size() - 1) + " more" : "")
+                    + "; is this adapter for another base model? (Hugging Face PEFT only warns here; peft4j refuses)");
+        }
+        if (!missing.isEmpty()) {
+            throw new Peft4jException(file.path() + ": missing tensor '" + missing.get(0) + "' that this " + adapter.config().peftType()
+                    + " config needs on this base model (" + base + ")"
+                    + (missing.size() > 1 ? ", and " + (missing.size() - 1) + " more of " + adapter.stateKeys().size() : "")
+                    + "; is this adapter for another base model?");
+        }
         Map<String, HostTensor> values = new LinkedHashMap<>();
         Map<String, long[]> shapes = adapter.stateShapes();
-        for (String key : adapter.stateKeys().keySet()) {
-            String stored = findKey(file, key, adapter.name());
-            if (stored == null) {
-                throw new Peft4jException(file.path() + ": missing tensor '" + key + "' (is this adapter for another base model?)");
-            }
-            TensorInfo info = file.info(stored);
+        for (Map.Entry<String, String> e : stored.entrySet()) {
+            String key = e.getKey();
+            TensorInfo info = file.info(e.getValue());
             if (!Arrays.equals(info.shape(), shapes.get(key))) {
                 throw new Peft4jException(file.path() + ": tensor '" + key + "' has shape " + Arrays.toString(info.shape())
                         + " but this base model needs " + Arrays.toString(shapes.get(key)) + " (adapter for another base model?)");
             }
-            values.put(key, file.readHost(stored));
+            values.put(key, file.readHost(e.getValue()));
         }
         return values;
     }
@@ -246,31 +282,83 @@ public final class PeftModel implements AutoCloseable {
 
     /**
      * Saves an adapter as a PEFT directory ({@code adapter_config.json},
-     * {@code adapter_model.safetensors}); each file is written atomically, weights first. A method
-     * with its own saved form writes that instead (see {@link Adapter#saveFiles}).
+     * {@code adapter_model.safetensors}). A method with its own saved form writes that instead (see
+     * {@link Adapter#saveFiles}).
+     *
+     * <p>The save is atomic per directory, as training checkpoints are: the new files are written
+     * into a hidden sibling and swapped in with {@link AtomicFiles#updateDirectory}, so a crash
+     * while saving over an existing adapter leaves the complete old adapter or the complete new
+     * one, never new weights beside an old config. Other entries of the directory (a training
+     * run's checkpoints, a model card) are kept. Into a directory that exists and is empty (a
+     * fresh temporary one), the files are written in place, the config last.
+     *
+     * <pre>{@code
+     * model.saveAdapter("summarize", Path.of("runs/lora"));   // loads in Python: PeftModel.from_pretrained(base, "runs/lora")
+     * }</pre>
      */
     public void saveAdapter(String name, Path dir) {
         lock.readLock().lock();
         try {
             Adapter adapter = adapter(name);
-            try {
-                Files.createDirectories(dir);
-            } catch (IOException e) {
-                throw new Peft4jException(dir + ": cannot create directory: " + e.getMessage(), e);
+            if (isEmptyDirectory(dir)) {
+                writeAdapter(adapter, dir);
+            } else {
+                Path[] fresh = new Path[1];
+                AtomicFiles.updateDirectory(dir, tmp -> {
+                    fresh[0] = tmp;
+                    writeAdapter(adapter, tmp);
+                }, old -> supersededBy(old, fresh[0]));
             }
-            if (adapter.saveFiles(dir, runtime)) {
-                return; // the method writes its own form (full fine-tuning: a whole model)
-            }
-            Map<String, HostTensor> tensors = new TreeMap<>();
-            for (Map.Entry<String, String> e : adapter.stateKeys().entrySet()) {
-                tensors.put(e.getKey(), reshape(runtime.parameters().get(e.getValue()), adapter.stateShapes().get(e.getKey())));
-            }
-            JsonObject config = adapter.config().toJson();
-            SafetensorsWriter.write(dir.resolve(AdapterFiles.WEIGHTS), tensors, Map.of("format", "pt"));
-            AtomicFiles.writeString(dir.resolve(AdapterFiles.CONFIG), AdapterFiles.toJson(config));
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    private static final Pattern SHARD = Pattern.compile("model-\\d+-of-\\d+\\.safetensors");
+
+    /**
+     * Whether an old entry the new save did not rewrite would still be read in place of (or beside)
+     * what it wrote: pickle adapter weights beside new safetensors ones, a shard index and shards
+     * beside a new unsharded model. Everything else in the directory is kept.
+     */
+    private static boolean supersededBy(String oldEntry, Path fresh) {
+        if (oldEntry.equals("adapter_model.bin")) {
+            return Files.exists(fresh.resolve(AdapterFiles.WEIGHTS));
+        }
+        if (oldEntry.equals("model.safetensors.index.json") || SHARD.matcher(oldEntry).matches()) {
+            return Files.exists(fresh.resolve(MergedModelWriter.WEIGHTS));
+        }
+        return false;
+    }
+
+    private static boolean isEmptyDirectory(Path dir) {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.findAny().isEmpty();
+        } catch (IOException e) {
+            throw new Peft4jException(dir + ": cannot list directory: " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes the adapter's files into {@code dir}: the weights, then the config. */
+    private void writeAdapter(Adapter adapter, Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new Peft4jException(dir + ": cannot create directory: " + e.getMessage(), e);
+        }
+        if (adapter.saveFiles(dir, runtime)) {
+            return; // the method writes its own form (full fine-tuning: a whole model)
+        }
+        Map<String, HostTensor> tensors = new TreeMap<>();
+        for (Map.Entry<String, String> e : adapter.stateKeys().entrySet()) {
+            tensors.put(e.getKey(), reshape(runtime.parameters().get(e.getValue()), adapter.stateShapes().get(e.getKey())));
+        }
+        JsonObject config = adapter.config().toJson();
+        SafetensorsWriter.write(dir.resolve(AdapterFiles.WEIGHTS), tensors, Map.of("format", "pt"));
+        AtomicFiles.writeString(dir.resolve(AdapterFiles.CONFIG), AdapterFiles.toJson(config));
     }
 
     /** Removes an adapter and its parameters (unmerging it first if merged). */
@@ -428,7 +516,12 @@ public final class PeftModel implements AutoCloseable {
 
     // ---- merging -----------------------------------------------------------------------------
 
-    /** Folds an adapter into the base weights; its hooks stop applying. */
+    /**
+     * Folds an adapter into the base weights; its hooks stop applying. An adapter whose method
+     * cannot merge ({@link Adapter#canMerge}: soft prompts) is refused, and nothing changes.
+     *
+     * @param safe check the merged weights for NaN/Inf first and leave the base untouched if any
+     */
     public void merge(String name, boolean safe) {
         lock.writeLock().lock();
         try {
@@ -436,6 +529,7 @@ public final class PeftModel implements AutoCloseable {
             if (merged.contains(name)) {
                 return;
             }
+            requireMergeable(a);
             a.merge(runtime.parameters(), safe);
             merged.add(name);
         } finally {
@@ -457,6 +551,13 @@ public final class PeftModel implements AutoCloseable {
         }
     }
 
+    private static void requireMergeable(Adapter a) {
+        if (!a.canMerge()) {
+            throw new Peft4jException("adapter '" + a.name() + "' (" + a.config().peftType() + ") cannot be merged into the base "
+                    + "weights (its method does not merge; a soft prompt adds inputs instead of changing weights); run it unmerged");
+        }
+    }
+
     public Set<String> mergedAdapters() {
         lock.readLock().lock();
         try {
@@ -473,6 +574,9 @@ public final class PeftModel implements AutoCloseable {
     public void mergeAndUnload(boolean safe) {
         lock.writeLock().lock();
         try {
+            for (String n : active) {
+                requireMergeable(adapters.get(n)); // before merging anything, so a refusal changes nothing
+            }
             for (String n : active) {
                 merge(n, safe);
             }
@@ -491,7 +595,9 @@ public final class PeftModel implements AutoCloseable {
      * Saves what {@link #forward} computes as a plain Hugging Face model directory
      * ({@code config.json}, {@code model.safetensors}, tokenizer files): the active adapters are
      * merged (safely) for the write and unmerged afterwards, so the model is unchanged. Adapters
-     * already merged stay merged. See {@link MergedModelWriter}.
+     * already merged stay merged. See {@link MergedModelWriter}. The directory is written
+     * atomically, as {@link #saveAdapter} writes one: a crash or a failed write leaves the old
+     * directory, or none.
      *
      * <pre>{@code
      * model.loadAdapter(adapterDir, "default");
@@ -507,7 +613,8 @@ public final class PeftModel implements AutoCloseable {
                     if (!merged.contains(n)) {
                         if (!adapters.get(n).canMerge()) {
                             throw new Peft4jException("adapter '" + n + "' (" + adapters.get(n).config().peftType()
-                                    + ") cannot be merged into the base weights, so it cannot be saved as a plain model");
+                                    + ") cannot be merged into the base weights, so it cannot be saved as a plain model; "
+                                    + "save it as an adapter (saveAdapter) and serve it on the base");
                         }
                         toMerge.add(n);
                     }
@@ -519,7 +626,7 @@ public final class PeftModel implements AutoCloseable {
                     merge(n, true);
                     done.add(n);
                 }
-                MergedModelWriter.write(runtime, dir);
+                writeMerged(dir);
             } finally {
                 Collections.reverse(done);
                 for (String n : done) {
@@ -529,6 +636,31 @@ public final class PeftModel implements AutoCloseable {
         } finally {
             lock.writeLock().unlock();
         }
+    }
+
+    /**
+     * The merged directory, atomic like an adapter save: built beside {@code dir} and swapped in,
+     * keeping the directory's other entries, so a crash or a failed write leaves the old directory
+     * (or none) and never a mix.
+     */
+    private void writeMerged(Path dir) {
+        Path source = runtime.checkpoint().directory();
+        try {
+            if (Files.exists(dir) && Files.isSameFile(source, dir)) {
+                throw new Peft4jException(dir + ": is the base model's own directory; write the merged model elsewhere");
+            }
+        } catch (IOException e) {
+            throw new Peft4jException(dir + ": cannot read: " + e.getMessage(), e);
+        }
+        if (isEmptyDirectory(dir)) {
+            MergedModelWriter.write(runtime, dir);
+            return;
+        }
+        Path[] fresh = new Path[1];
+        AtomicFiles.updateDirectory(dir, tmp -> {
+            fresh[0] = tmp;
+            MergedModelWriter.write(runtime, tmp);
+        }, old -> supersededBy(old, fresh[0]));
     }
 
     // ---- running -----------------------------------------------------------------------------

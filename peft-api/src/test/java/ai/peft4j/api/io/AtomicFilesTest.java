@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -100,5 +101,73 @@ class AtomicFilesTest {
         Files.writeString(file, "x");
         assertThatThrownBy(() -> AtomicFiles.replaceDirectory(file, d -> { }))
                 .isInstanceOf(Peft4jException.class).hasMessageContaining("not a directory");
+    }
+
+    @Test
+    void updateDirectoryKeepsWhatItDoesNotWriteAsHardLinksAndDropsWhatItIsTold() throws IOException {
+        Path dir = tmp.resolve("run");
+        Files.createDirectories(dir.resolve("checkpoint-1"));
+        Files.writeString(dir.resolve("checkpoint-1/trainer_state.json"), "{\"global_step\": 1}");
+        Files.writeString(dir.resolve("adapter_config.json"), "old config");
+        Files.writeString(dir.resolve("adapter_model.bin"), "stale pickle");
+        Files.writeString(dir.resolve("README.md"), "card");
+        Files.createSymbolicLink(dir.resolve("latest"), Path.of("checkpoint-1"));
+        Object stateInode = Files.readAttributes(dir.resolve("checkpoint-1/trainer_state.json"), BasicFileAttributes.class).fileKey();
+
+        AtomicFiles.updateDirectory(dir, d -> Files.writeString(d.resolve("adapter_config.json"), "new config"),
+                name -> name.equals("adapter_model.bin"));
+
+        assertThat(Files.readString(dir.resolve("adapter_config.json"))).isEqualTo("new config");
+        assertThat(dir.resolve("adapter_model.bin")).doesNotExist();
+        assertThat(Files.readString(dir.resolve("README.md"))).isEqualTo("card");
+        assertThat(Files.readString(dir.resolve("checkpoint-1/trainer_state.json"))).isEqualTo("{\"global_step\": 1}");
+        assertThat(Files.readAttributes(dir.resolve("checkpoint-1/trainer_state.json"), BasicFileAttributes.class).fileKey())
+                .as("carried as a hard link, not copied").isEqualTo(stateInode);
+        assertThat(Files.readSymbolicLink(dir.resolve("latest"))).isEqualTo(Path.of("checkpoint-1"));
+        try (Stream<Path> s = siblings()) {
+            assertThat(s).containsExactly(dir);
+        }
+    }
+
+    @Test
+    void failedUpdateDirectoryKeepsTheOldOneWhole() throws IOException {
+        Path dir = tmp.resolve("run");
+        Files.createDirectories(dir.resolve("checkpoint-1"));
+        Files.writeString(dir.resolve("checkpoint-1/state"), "s");
+        Files.writeString(dir.resolve("adapter_config.json"), "old");
+        assertThatThrownBy(() -> AtomicFiles.updateDirectory(dir, d -> {
+            Files.writeString(d.resolve("adapter_config.json"), "new");
+            throw new IOException("disk full");
+        }, n -> false)).isExactlyInstanceOf(Peft4jException.class).hasMessageContaining("run").hasMessageContaining("disk full");
+        assertThat(Files.readString(dir.resolve("adapter_config.json"))).isEqualTo("old");
+        assertThat(Files.readString(dir.resolve("checkpoint-1/state"))).isEqualTo("s");
+        try (Stream<Path> s = siblings()) {
+            assertThat(s).containsExactly(dir);
+        }
+    }
+
+    @Test
+    void anInterruptedSwapIsRecoveredFromItsBackupAndLeftoversAreRemoved() throws IOException {
+        // what a kill between the two renames leaves: no target, the complete old directory as a backup
+        Path dir = tmp.resolve("run");
+        Path backup = Files.createDirectories(tmp.resolve(".run.bak-abc123"));
+        Files.writeString(backup.resolve("adapter_config.json"), "old");
+        Files.createDirectories(backup.resolve("checkpoint-1"));
+        Files.writeString(backup.resolve("checkpoint-1/state"), "s");
+        Files.createDirectories(tmp.resolve(".run.tmp-zzz"));
+        assertThat(AtomicFiles.recoverDirectory(tmp.resolve("elsewhere"))).as("nothing to recover").isFalse();
+
+        AtomicFiles.updateDirectory(dir, d -> Files.writeString(d.resolve("adapter_config.json"), "new"), n -> false);
+
+        assertThat(Files.readString(dir.resolve("adapter_config.json"))).isEqualTo("new");
+        assertThat(Files.readString(dir.resolve("checkpoint-1/state"))).as("the backup's other entries carried over").isEqualTo("s");
+        try (Stream<Path> s = siblings()) {
+            assertThat(s).as("the leftover temporary and the backup are gone").containsExactly(dir);
+        }
+
+        Files.move(dir, tmp.resolve(".run.bak-def456"));
+        assertThat(AtomicFiles.recoverDirectory(dir)).isTrue();
+        assertThat(Files.readString(dir.resolve("adapter_config.json"))).isEqualTo("new");
+        assertThat(AtomicFiles.recoverDirectory(dir)).as("the target exists: nothing to do").isFalse();
     }
 }

@@ -1,7 +1,5 @@
 package ai.peft4j.examples.ia3;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import ai.peft4j.api.engine.Engine;
 import ai.peft4j.api.engine.EngineOptions;
 import ai.peft4j.api.engine.Engines;
@@ -10,16 +8,15 @@ import ai.peft4j.engine.pytorch.PtEngine;
 import ai.peft4j.testkit.Fixtures;
 import ai.peft4j.testkit.LogitsAssert;
 import java.nio.file.Path;
-import java.util.Optional;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * ONNX parity for (IA)³: a randomised adapter saved from the PyTorch engine gives the same logits,
- * unmerged and merged, on the ONNX engine. TO ENABLE: it runs by itself once an engine named
- * {@code onnx} is on the test classpath (peft-engine-onnx, a test dependency of this module);
- * until the ONNX engine is merged it is skipped.
+ * unmerged and merged, on the ONNX engine (peft-engine-onnx, a test dependency of this module,
+ * found by name as any installed engine is; {@link Ia3OnnxConformanceTest} runs the whole battery
+ * there).
  */
 class Ia3OnnxParityTest {
     private static final int[][] IDS = {{262, 301, 556, 489, 545, 0, 794, 332}, {1249, 1249, 1215, 322, 623, 545, 220, 676}};
@@ -28,15 +25,10 @@ class Ia3OnnxParityTest {
     @TempDir
     Path tmp;
 
-    private static Optional<Engine> onnx() {
-        return Engines.installed().stream().filter(e -> e.name().equalsIgnoreCase("onnx")).findFirst();
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"tiny-gpt2", "tiny-llama", "tiny-gpt-neox"})
     void onnxEngineMatchesPytorchWithAnIa3Adapter(String modelName) {
-        Optional<Engine> onnx = onnx();
-        assumeTrue(onnx.isPresent(), "no ONNX engine installed yet");
+        Engine onnx = Engines.byName("onnx"); // a test dependency: missing is a failure, not a skip
         Path dir = tmp.resolve("ia3-" + modelName);
         float[] expected;
         try (PeftModel pt = PeftModel.open(Fixtures.model(modelName), new PtEngine(), new EngineOptions("cpu", 0))) {
@@ -54,7 +46,7 @@ class Ia3OnnxParityTest {
             expected = pt.forward(IDS, MASK).data();
             pt.saveAdapter("default", dir);
         }
-        try (PeftModel ort = PeftModel.open(Fixtures.model(modelName), onnx.get(), new EngineOptions("cpu", 0))) {
+        try (PeftModel ort = PeftModel.open(Fixtures.model(modelName), onnx, new EngineOptions("cpu", 0))) {
             ort.loadAdapter(dir, "default");
             LogitsAssert.assertClose(ort.forward(IDS, MASK), expected, MASK, 0, 1e-4, modelName + " onnx vs pytorch");
             ort.merge("default", true);

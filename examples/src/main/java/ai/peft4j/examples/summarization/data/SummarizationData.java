@@ -1,5 +1,6 @@
 package ai.peft4j.examples.summarization.data;
 
+import ai.peft4j.api.io.AtomicFiles;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
@@ -7,18 +8,13 @@ import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.ThreadLocalRandom;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVPrinter;
@@ -244,9 +240,9 @@ public final class SummarizationData {
   /**
    * Writes {@code id,text,summary} CSV atomically; a null summary is written empty.
    *
-   * @param file the target; replaced only once fully written
+   * @param file the target; replaced only once fully written and forced to disk
    * @param examples rows in order
-   * @throws IOException if writing fails (the target is then left untouched)
+   * @throws ai.peft4j.api.Peft4jException naming the file if writing fails (the target is then left untouched)
    */
   public static void writeCsv(Path file, List<SummarizationExample> examples) throws IOException {
     writeAtomically(file, toCsv(examples));
@@ -256,9 +252,10 @@ public final class SummarizationData {
    * Writes the submission CSV {@code id,summary} atomically, with each example's summary as
    * the prediction (null is written empty).
    *
-   * @param file the target; replaced only once fully written
+   * @param file the target; replaced only once fully written and forced to disk
    * @param predictions rows in order
-   * @throws IOException if writing fails (the target is then left untouched)
+   * @throws IOException if formatting fails
+   * @throws ai.peft4j.api.Peft4jException naming the file if writing fails (the target is then left untouched)
    */
   public static void writeSubmission(Path file, List<SummarizationExample> predictions)
       throws IOException {
@@ -292,40 +289,11 @@ public final class SummarizationData {
   }
 
   /**
-   * Writes text to {@code file} through a temporary file in the same directory, so readers never
-   * see a half-written file.
+   * Writes text to {@code file} with {@link AtomicFiles}: a temporary sibling, forced to disk and
+   * renamed over the target, so readers and a crash see the old file or the complete new one.
    */
-  static void writeAtomically(Path file, String content) throws IOException {
-    Path target = file.toAbsolutePath();
-    Path dir = target.getParent();
-    Files.createDirectories(dir);
-    Path tmp = newTempFile(dir, target.getFileName().toString());
-    try {
-      try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-        w.write(content);
-      }
-      try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        // Some file systems cannot rename atomically; a plain replace is the best left.
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
-  }
-
-  /** Like createTempFile, but with the default permissions rather than owner-only ones. */
-  private static Path newTempFile(Path dir, String name) throws IOException {
-    while (true) {
-      Path tmp =
-          dir.resolve("." + name + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-      try {
-        return Files.createFile(tmp);
-      } catch (FileAlreadyExistsException e) {
-        // try another name
-      }
-    }
+  static void writeAtomically(Path file, String content) {
+    AtomicFiles.writeString(file, content);
   }
 
   private static String stripBom(String s) {

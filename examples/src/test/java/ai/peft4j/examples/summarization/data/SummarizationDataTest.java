@@ -3,6 +3,7 @@ package ai.peft4j.examples.summarization.data;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.peft4j.api.Peft4jException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -153,7 +154,8 @@ class SummarizationDataTest {
     Path target = dir.resolve("occupied");
     Files.createDirectories(target.resolve("child"));
     assertThatThrownBy(() -> SummarizationData.writeSubmission(target, List.of()))
-        .isInstanceOf(IOException.class);
+        .isInstanceOf(Peft4jException.class)
+        .hasMessageContaining("occupied");
     try (Stream<Path> files = Files.list(dir)) {
       assertThat(files).containsExactly(target);
     }
