@@ -1,7 +1,6 @@
 package ai.peft4j.examples.cli;
 
 import ai.peft4j.api.Peft4jException;
-import ai.peft4j.api.generate.GenerationConfig;
 import ai.peft4j.api.method.PeftConfig;
 import ai.peft4j.api.method.PeftMethods;
 import ai.peft4j.api.train.TrainingConfig;
@@ -11,9 +10,11 @@ import ai.peft4j.examples.summarization.KoreanRouge;
 import ai.peft4j.examples.summarization.RougeScores;
 import ai.peft4j.examples.summarization.SummarizationEval;
 import ai.peft4j.examples.summarization.Summarizer;
+import ai.peft4j.examples.summarization.SummaryDecoding;
 import ai.peft4j.examples.summarization.data.SummarizationData;
 import ai.peft4j.examples.summarization.data.SummarizationExample;
 import ai.peft4j.examples.train.FineTuneJob;
+import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import org.apache.commons.csv.CSVFormat;
@@ -49,7 +50,7 @@ public final class SummarizeCommand {
             "{\"num_virtual_tokens\": 20, \"prompt_tuning_init\": \"TEXT\", \"prompt_tuning_init_text\": \"다음 문서를 한 줄로 요약하세요:\"}";
 
     /** Decoding flags shared by eval and predict. */
-    static final class Decoding {
+    public static final class Decoding {
         @Option(names = "--max-new-tokens", description = "Longest summary in tokens (default 64).")
         int maxNewTokens = 64;
 
@@ -77,17 +78,38 @@ public final class SummarizeCommand {
         @Option(names = "--template", description = "Prompt template (default \"{text} 한줄 요약:\").")
         String template = Summarizer.DEFAULT_TEMPLATE;
 
+        /** These flags as settings a distributed job can ship (see {@code examples/spark}). */
+        public SummaryDecoding settings() {
+            return SummaryDecoding.builder().optMaxNewTokens(maxNewTokens).optMinNewTokens(minNewTokens).optNumBeams(numBeams)
+                    .optNoRepeatNgramSize(noRepeatNgramSize).optRepetitionPenalty(repetitionPenalty).optLengthPenalty(lengthPenalty)
+                    .optFirstSentence(firstSentence).optBatchSize(batch).optTemplate(template).build();
+        }
+
         Summarizer summarizer(LoadedModel m, Path modelDir) {
-            var eos = GenerationDefaults.read(modelDir).eosTokenIds();
-            GenerationConfig cfg = GenerationConfig.builder().maxNewTokens(maxNewTokens).minNewTokens(minNewTokens).numBeams(numBeams)
-                    .noRepeatNgramSize(noRepeatNgramSize).repetitionPenalty(repetitionPenalty).lengthPenalty(lengthPenalty)
-                    .eosTokenIds(eos).build();
-            return new Summarizer(m.model(), m.tokenizer().orElseThrow(() -> new Peft4jException(modelDir + ": no tokenizer.json")), cfg)
-                    .setBatchSize(batch).setFirstSentenceOnly(firstSentence).setTemplate(template);
+            return settings().summarizer(m.model(), m.tokenizer().orElseThrow(() -> new Peft4jException(modelDir + ": no tokenizer.json")),
+                    GenerationDefaults.read(modelDir).eosTokenIds());
         }
     }
 
-    static List<SummarizationExample> read(Path data) {
+    /**
+     * The method config {@code summarize train} starts from, as PEFT's JSON keys: the competition
+     * baseline for LoRA and prompt tuning, {@code {}} for other methods, then the {@code --set
+     * KEY=VALUE} overrides.
+     */
+    public static JsonObject methodJson(String method, List<String> sets) {
+        var peftMethod = PeftMethods.byName(method);
+        String base = peftMethod.peftType().equals("LORA") ? BASELINE_LORA
+                : peftMethod.peftType().equals("PROMPT_TUNING") ? BASELINE_PROMPT_TUNING : "{}";
+        return MethodConfigOverrides.apply(JsonParser.parseString(base).getAsJsonObject(), sets);
+    }
+
+    /** The learning rate {@code summarize train} uses unless told: 3e-2 for prompt tuning, else 2e-3. */
+    public static double defaultLearningRate(String method) {
+        return PeftMethods.byName(method).peftType().equals("PROMPT_TUNING") ? 3e-2 : 2e-3;
+    }
+
+    /** Reads id,text[,summary] CSV or JSONL, failing with the file's name. */
+    public static List<SummarizationExample> read(Path data) {
         try {
             return SummarizationData.read(data);
         } catch (IOException e) {
@@ -143,16 +165,12 @@ public final class SummarizeCommand {
         @Override
         public Integer call() {
             var peftMethod = PeftMethods.byName(method);
-            boolean pt = peftMethod.peftType().equals("PROMPT_TUNING");
-            var json = JsonParser.parseString(peftMethod.peftType().equals("LORA") ? BASELINE_LORA : pt ? BASELINE_PROMPT_TUNING : "{}")
-                    .getAsJsonObject();
-            MethodConfigOverrides.apply(json, sets);
-            PeftConfig config = peftMethod.parseConfig(json, "summarize train");
+            PeftConfig config = peftMethod.parseConfig(methodJson(method, sets), "summarize train");
             var examples = SummarizationEval.trainingExamples(read(data), Summarizer.DEFAULT_TEMPLATE);
             try (LoadedModel m = engineFlags.open(model)) {
                 m.model().setSeed(seed);
                 int eos = GenerationDefaults.read(model).eosTokenIds().iterator().next();
-                TrainingConfig.Builder tc = TrainingConfig.builder().optLearningRate(lr != null ? lr : pt ? 3e-2 : 2e-3).optEpochs(epochs)
+                TrainingConfig.Builder tc = TrainingConfig.builder().optLearningRate(lr != null ? lr : defaultLearningRate(method)).optEpochs(epochs)
                         .optBatchSize(batch).optOutputDir(out).optCheckpointEverySteps(checkpointEvery).optSeed(seed);
                 long t0 = System.nanoTime();
                 TrainingResult r = FineTuneJob.run(m.model(), m.tokenizer().orElseThrow(), "default", config, examples, null, tc,

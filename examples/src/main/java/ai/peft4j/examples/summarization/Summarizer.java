@@ -29,6 +29,7 @@ public final class Summarizer {
     private String template = DEFAULT_TEMPLATE;
     private int batchSize = 16;
     private boolean firstSentenceOnly;
+    private String adapter;
     private int truncated;
 
     public Summarizer(PeftModel model, TextTokenizer tokenizer, GenerationConfig config) {
@@ -57,6 +58,20 @@ public final class Summarizer {
         return this;
     }
 
+    /**
+     * Runs every document through one named adapter ({@link PeftModel#BASE} for the base model)
+     * instead of the model's active adapters, leaving the model's state alone, so summarizers
+     * for different adapters can share one model across threads. Null (the default) uses the
+     * active adapters.
+     */
+    public Summarizer setAdapter(String adapterName) {
+        if (adapterName != null && !adapterName.equals(PeftModel.BASE)) {
+            model.adapter(adapterName); // fails now, naming the loaded adapters, rather than mid-batch
+        }
+        this.adapter = adapterName;
+        return this;
+    }
+
     /** How many documents were cut from the front to fit the context in the last call. */
     public int truncatedCount() {
         return truncated;
@@ -68,7 +83,8 @@ public final class Summarizer {
         int[] head = parts[0].isEmpty() ? new int[0] : tokenizer.encode(parts[0]);
         int[] doc = tokenizer.encode(text);
         int[] tail = parts[1].isEmpty() ? new int[0] : tokenizer.encode(parts[1]);
-        int budget = model.runtime().config().maxPositions() - config.maxNewTokens() - model.hooks().prefixLength()
+        int prefix = adapter == null ? model.hooks().prefixLength() : model.hooks(new String[] {adapter}).prefixLength();
+        int budget = model.runtime().config().maxPositions() - config.maxNewTokens() - prefix
                 - head.length - tail.length;
         if (budget <= 0) {
             throw new IllegalArgumentException("max new tokens " + config.maxNewTokens() + " leave no room for a document in a context of "
@@ -116,7 +132,14 @@ public final class Summarizer {
                 System.arraycopy(p, 0, ids[k - start], off, p.length);
                 Arrays.fill(mask[k - start], off, width, 1);
             }
-            GenerationResult r = model.generate(ids, mask, config);
+            GenerationResult r;
+            if (adapter == null) {
+                r = model.generate(ids, mask, config);
+            } else {
+                String[] rows = new String[end - start];
+                Arrays.fill(rows, adapter);
+                r = model.generate(ids, mask, config, rows);
+            }
             for (int k = start; k < end; k++) {
                 out[order[k]] = clean(r.newTokens()[k - start]);
             }

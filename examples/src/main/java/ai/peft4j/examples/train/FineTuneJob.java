@@ -42,6 +42,38 @@ public final class FineTuneJob {
     public static TrainingResult run(PeftModel model, TextTokenizer tokenizer, String adapterName, PeftConfig config,
             List<Example> train, List<Example> eval, TrainingConfig.Builder trainingBuilder, int maxLength, int eosTokenId, boolean resume,
             TrainingListener listener) {
+        Path checkpoint = checkpointToResume(trainingBuilder.build().outputDir(), resume).orElse(null);
+        return runFrom(model, tokenizer, adapterName, config, train, eval, trainingBuilder, maxLength, eosTokenId, checkpoint, listener);
+    }
+
+    /**
+     * The checkpoint a run into {@code outputDir} continues from: the newest one when
+     * {@code resume}, none for a fresh run. Clears what a killed run left behind first.
+     *
+     * @throws Peft4jException if the directory holds checkpoints and {@code resume} is false: a
+     *     new run would interleave its checkpoints with the old run's
+     */
+    public static Optional<Path> checkpointToResume(Path outputDir, boolean resume) {
+        if (outputDir == null) {
+            return Optional.empty();
+        }
+        Checkpoints.recover(outputDir); // before choosing the newest checkpoint
+        Optional<Path> last = Checkpoints.latest(outputDir);
+        if (last.isPresent() && !resume) {
+            // A new run would interleave its checkpoints with the old run's, and pruning could keep the wrong ones.
+            throw new Peft4jException(outputDir + " holds the checkpoints of an earlier run (newest: "
+                    + last.get().getFileName() + "): continue it with --resume, or train into another --out");
+        }
+        return last;
+    }
+
+    /**
+     * Like {@link #run}, continuing from the given checkpoint ({@code null}: from the adapter's
+     * initial values). Data-parallel workers use this with one checkpoint chosen for all of them.
+     */
+    public static TrainingResult runFrom(PeftModel model, TextTokenizer tokenizer, String adapterName, PeftConfig config,
+            List<Example> train, List<Example> eval, TrainingConfig.Builder trainingBuilder, int maxLength, int eosTokenId, Path checkpoint,
+            TrainingListener listener) {
         if (!model.adapterNames().contains(adapterName)) {
             model.addAdapter(adapterName, config);
         }
@@ -59,18 +91,9 @@ public final class FineTuneJob {
         if (listener != null) {
             trainer.addListener(listener);
         }
-        if (training.outputDir() != null) {
-            Checkpoints.recover(training.outputDir()); // before choosing the newest checkpoint
-        }
-        Optional<Path> last = training.outputDir() != null ? Checkpoints.latest(training.outputDir()) : Optional.empty();
-        if (last.isPresent() && !resume) {
-            // A new run would interleave its checkpoints with the old run's, and pruning could keep the wrong ones.
-            throw new Peft4jException(training.outputDir() + " holds the checkpoints of an earlier run (newest: "
-                    + last.get().getFileName() + "): continue it with --resume, or train into another --out");
-        }
-        if (last.isPresent()) {
-            LOG.info("resuming from {}", last.get());
-            return trainer.resume(last.get(), encodedTrain.examples(), encodedEval);
+        if (checkpoint != null) {
+            LOG.info("resuming from {}", checkpoint);
+            return trainer.resume(checkpoint, encodedTrain.examples(), encodedEval);
         }
         return trainer.train(encodedTrain.examples(), encodedEval);
     }

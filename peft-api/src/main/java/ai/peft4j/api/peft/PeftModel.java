@@ -487,7 +487,11 @@ public final class PeftModel implements AutoCloseable {
         }
     }
 
-    /** Hooks for a mixed batch: every adapter named by a row, each applied to its rows only. */
+    /**
+     * Hooks for a mixed batch: every adapter named by a row, each applied to its rows only. When
+     * every row names the same adapter, the batch is that adapter's own batch (its plain hooks,
+     * so soft prompts work too, and the result equals running it as the only active adapter).
+     */
     public HookSet hooks(String[] rowAdapters) {
         lock.readLock().lock();
         try {
@@ -498,6 +502,13 @@ public final class PeftModel implements AutoCloseable {
                 throw new Peft4jException("mixed-adapter batches need unmerged adapters; unmerge " + merged + " first");
             }
             HookSet.Builder b = HookSet.builder();
+            String only = sameAdapter(rowAdapters);
+            if (only != null) {
+                if (!only.equals(BASE)) {
+                    adapter(only).addHooks(b, false);
+                }
+                return b.build();
+            }
             for (String n : new LinkedHashSet<>(Arrays.asList(rowAdapters))) {
                 if (!n.equals(BASE)) {
                     adapter(n).addHooks(b, true);
@@ -679,7 +690,7 @@ public final class PeftModel implements AutoCloseable {
     public Logits forward(int[][] inputIds, int[][] attentionMask, String[] rowAdapters) {
         lock.readLock().lock();
         try {
-            return runtime.forward(ForwardRequest.start(inputIds, attentionMask, hooks(rowAdapters), rowAdapters, false), null);
+            return runtime.forward(ForwardRequest.start(inputIds, attentionMask, hooks(rowAdapters), mixedRows(rowAdapters), false), null);
         } finally {
             lock.readLock().unlock();
         }
@@ -704,14 +715,32 @@ public final class PeftModel implements AutoCloseable {
         }
     }
 
-    /** Generation for a mixed-adapter batch. */
+    /** Generation for a mixed-adapter batch (rows that all name one adapter run as that adapter's batch). */
     public GenerationResult generate(int[][] inputIds, int[][] attentionMask, GenerationConfig config, String[] rowAdapters) {
         lock.readLock().lock();
         try {
-            return new Generator(runtime, hooks(rowAdapters), rowAdapters).generate(inputIds, attentionMask, config);
+            return new Generator(runtime, hooks(rowAdapters), mixedRows(rowAdapters)).generate(inputIds, attentionMask, config);
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    /** The one adapter every row names, or null for a mixed (or empty) batch. */
+    private static String sameAdapter(String[] rowAdapters) {
+        if (rowAdapters == null || rowAdapters.length == 0) {
+            return null;
+        }
+        for (String n : rowAdapters) {
+            if (!rowAdapters[0].equals(n)) {
+                return null;
+            }
+        }
+        return rowAdapters[0];
+    }
+
+    /** The row selection for the engine: none when every row names the same adapter. */
+    private static String[] mixedRows(String[] rowAdapters) {
+        return sameAdapter(rowAdapters) != null ? null : rowAdapters;
     }
 
     /** PEFT's trainable-parameter summary. */

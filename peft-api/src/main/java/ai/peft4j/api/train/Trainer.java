@@ -56,6 +56,13 @@ import org.slf4j.LoggerFactory;
  * ({@link DecoderRuntime#setSeed}), so the RNG state is fully described by the step; a resumed
  * run repeats an uninterrupted one.
  *
+ * <p>Data parallelism: with a {@link GradientReducer} other than the default
+ * ({@link TrainingConfig.Builder#optGradientReducer}), every worker runs this trainer on the
+ * same data, computes only its {@linkplain GradientReducer#shard shard} of each micro-batch, and
+ * the reducer sums the workers' loss, token counts and gradients before the division by the
+ * (global) target count; each worker then applies the same update. Only rank 0 writes the output
+ * directory. The default reducer is the identity, so a single process trains exactly as before.
+ *
  * <p>Checkpoints ({@code checkpoint-<step>} in the output dir, see {@link Checkpoints}) hold the
  * adapter ({@link PeftModel#saveAdapter}), the optimizer state and {@code trainer_state.json}
  * (step, epoch, data position, seed, schedule, log history); they are written atomically and
@@ -90,6 +97,7 @@ public final class Trainer {
     private final String adapterName;
     private final Adapter adapter;
     private final List<String> keys;
+    private final GradientReducer reducer;
     private final List<TrainingListener> listeners = new CopyOnWriteArrayList<>();
     private volatile boolean stopRequested;
 
@@ -131,6 +139,7 @@ public final class Trainer {
             throw new Peft4jException("adapter '" + adapterName + "' has no trainable parameters");
         }
         this.keys = List.copyOf(k);
+        this.reducer = config.gradientReducer();
     }
 
     public Trainer addListener(TrainingListener listener) {
@@ -171,9 +180,14 @@ public final class Trainer {
 
     /** Clears what a killed run left in the output directory (see {@link Checkpoints#recover}). */
     private void recoverOutputDir() {
-        if (config.outputDir() != null) {
+        if (config.outputDir() != null && writesOutput()) {
             Checkpoints.recover(config.outputDir());
         }
+    }
+
+    /** Whether this worker writes checkpoints and the final adapter: rank 0 only. */
+    private boolean writesOutput() {
+        return reducer.rank() == 0;
     }
 
     // ---- one run ---------------------------------------------------------------------------
@@ -248,12 +262,24 @@ public final class Trainer {
                     int inputTokens = 0;
                     Map<String, float[]> grads = null;
                     for (int micro = 0; micro < config.gradientAccumulationSteps() && batchIndex < batcher.batchesPerEpoch(); micro++) {
-                        TrainBatch batch = batcher.collate(batches(epoch).get(batchIndex++));
+                        int[] rows = reducer.shard(batches(epoch).get(batchIndex++));
+                        if (rows.length == 0) {
+                            grads = accumulate(grads, Map.of()); // fewer rows than workers: this one adds zeros
+                            continue;
+                        }
+                        TrainBatch batch = batcher.collate(rows);
                         LossResult r = lossAndGradients(runtime, batch, hooks, mix(config.seed(), step, micro), step + 1);
                         lossSum += r.lossSum();
                         targets += r.tokens();
                         inputTokens += realTokens(batch);
                         grads = accumulate(grads, r.gradients());
+                    }
+                    if (reducer.worldSize() > 1) {
+                        GradientSums global = reducer.reduce(new GradientSums(lossSum, targets, inputTokens, grads));
+                        lossSum = global.lossSum();
+                        targets = Math.toIntExact(global.targetTokens());
+                        inputTokens = Math.toIntExact(global.inputTokens());
+                        grads = global.gradients();
                     }
                     long stepNo = step + 1;
                     if (targets == 0) {
@@ -300,7 +326,7 @@ public final class Trainer {
                     if (!eval.isEmpty() && ((config.evalEverySteps() > 0 && step % config.evalEverySteps() == 0) || last)) {
                         evaluate();
                     }
-                    if (config.checkpointEverySteps() > 0 && step % config.checkpointEverySteps() == 0) {
+                    if (config.checkpointEverySteps() > 0 && step % config.checkpointEverySteps() == 0 && writesOutput()) {
                         writeCheckpoint();
                     }
                 }
@@ -308,7 +334,7 @@ public final class Trainer {
                 runtime.setTraining(false);
             }
             boolean completed = step >= totalSteps;
-            if (completed && config.saveFinal() && config.outputDir() != null) {
+            if (completed && config.saveFinal() && config.outputDir() != null && writesOutput()) {
                 model.saveAdapter(adapterName, config.outputDir());
                 LOG.info("saved the trained adapter '{}' to {}", adapterName, config.outputDir());
             }

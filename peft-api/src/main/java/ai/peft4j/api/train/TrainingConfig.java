@@ -45,6 +45,7 @@ public final class TrainingConfig {
     private final int bucketWindowBatches;
     private final int padTokenId;
     private final String adapterName;
+    private final GradientReducer gradientReducer;
 
     private TrainingConfig(Builder b) {
         this.optimizer = b.optimizer;
@@ -74,6 +75,7 @@ public final class TrainingConfig {
         this.bucketWindowBatches = b.bucketWindowBatches;
         this.padTokenId = b.padTokenId;
         this.adapterName = b.adapterName;
+        this.gradientReducer = b.gradientReducer;
     }
 
     public static Builder builder() {
@@ -182,6 +184,11 @@ public final class TrainingConfig {
         return adapterName;
     }
 
+    /** How updates are combined across data-parallel workers; {@link GradientReducer#SINGLE_PROCESS} by default. */
+    public GradientReducer gradientReducer() {
+        return gradientReducer;
+    }
+
     @Override
     public String toString() {
         return String.format(Locale.ROOT, "%s lr=%g wd=%g schedule=%s warmup=%d/%.3f batch=%dx%d steps=%d epochs=%d clip=%g seed=%d",
@@ -218,6 +225,7 @@ public final class TrainingConfig {
         private int bucketWindowBatches = 50;
         private int padTokenId = -1;
         private String adapterName;
+        private GradientReducer gradientReducer = GradientReducer.SINGLE_PROCESS;
 
         /** {@code adamw} (default) or {@code sgd}. */
         public Builder optOptimizer(String name) {
@@ -363,6 +371,15 @@ public final class TrainingConfig {
             return this;
         }
 
+        /**
+         * Data-parallel training: the worker's rank, the worker count and the reduction of every
+         * update (see {@link GradientReducer}). Default {@link GradientReducer#SINGLE_PROCESS}.
+         */
+        public Builder optGradientReducer(GradientReducer reducer) {
+            this.gradientReducer = reducer == null ? GradientReducer.SINGLE_PROCESS : reducer;
+            return this;
+        }
+
         public TrainingConfig build() {
             if (!optimizer.equals("adamw") && !optimizer.equals("sgd")) {
                 throw new Peft4jException("unknown optimizer '" + optimizer + "'; use adamw or sgd");
@@ -377,6 +394,8 @@ public final class TrainingConfig {
             check(keepCheckpoints >= 1, "keep checkpoints must be >= 1");
             check(bucketWindowBatches >= 1, "bucket window must be >= 1");
             check(checkpointEverySteps == 0 || outputDir != null, "checkpoints need an output directory");
+            check(gradientReducer.worldSize() >= 1 && gradientReducer.rank() >= 0 && gradientReducer.rank() < gradientReducer.worldSize(),
+                    "gradient reducer rank " + gradientReducer.rank() + " is outside 0.." + (gradientReducer.worldSize() - 1));
             if (optimizer.equals("sgd")) {
                 new Sgd(momentum, 0, nesterov, weightDecay); // validates
             } else {

@@ -270,6 +270,26 @@ public final class SummarizationData {
   }
 
   /**
+   * One record of the submission CSV without its line end: {@link #writeSubmission} writes the
+   * header {@code submissionRecord("id", "summary")}, then one such record per prediction, each
+   * followed by {@code '\n'}. A distributed job that writes these lines in order writes the same
+   * bytes.
+   *
+   * @param id the row id
+   * @param summary the prediction (null is written empty)
+   * @return the RFC 4180 record, quoted where needed
+   */
+  public static String submissionRecord(String id, String summary) {
+    StringBuilder out = new StringBuilder();
+    try (CSVPrinter printer = new CSVPrinter(out, WRITE_FORMAT)) {
+      printer.printRecord(id, summary == null ? "" : summary);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a StringBuilder does not throw
+    }
+    return out.substring(0, out.length() - 1);
+  }
+
+  /**
    * Formats examples as {@code id,text,summary} CSV text with {@code \n} line endings.
    *
    * @param examples rows in order
