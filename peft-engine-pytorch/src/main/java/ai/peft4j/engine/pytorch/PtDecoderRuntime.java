@@ -41,6 +41,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * in concurrent maps.
  */
 final class PtDecoderRuntime implements DecoderRuntime {
+    /** Held while gradients are collected (see {@link #lossAndGradients}). */
+    private static final java.util.concurrent.locks.ReentrantLock GRADIENT_COLLECTION = new java.util.concurrent.locks.ReentrantLock();
     private final PtEngine engine;
     private final Checkpoint checkpoint;
     private final Device device;
@@ -288,6 +290,9 @@ final class PtDecoderRuntime implements DecoderRuntime {
                 params.put(key, p);
             }
             double sum = 0;
+            // DJL allows one GradientCollector per JVM at a time: training runtimes of one JVM (two
+            // Spark tasks of one executor, say) take turns here instead of failing.
+            GRADIENT_COLLECTION.lock();
             try (GradientCollector gc = ai.djl.engine.Engine.getEngine("PyTorch").newGradientCollector()) {
                 PtOps ops = new PtOps(this, fm, req.inputIds(), req.positionIds(), req.attentionMask(), null, training, req.rowAdapters());
                 NDArray[] blockInputs = null;
@@ -328,6 +333,8 @@ final class PtDecoderRuntime implements DecoderRuntime {
                 if (blockInputs != null) {
                     backwardThroughBlocks(ops, req, blockInputs);
                 }
+            } finally {
+                GRADIENT_COLLECTION.unlock();
             }
             Map<String, HostTensor> grads = new LinkedHashMap<>();
             for (Map.Entry<String, NDArray> e : params.entrySet()) {
