@@ -186,7 +186,11 @@ public final class SparkCli implements Callable<Integer> {
                 description = "Documents: CSV with a header (id,text[,adapter]), JSONL (.jsonl/.json) or Parquet (.parquet or a directory).")
         String data;
 
-        @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory, written by Spark.")
+        @Option(names = "--input-format", paramLabel = "F",
+                description = "csv, json or parquet (default: from the name: .jsonl/.json, .parquet or a local directory, else csv).")
+        String inputFormat;
+
+        @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (any Spark path), written by Spark.")
         String out;
 
         @Option(names = "--format", paramLabel = "F",
@@ -227,7 +231,7 @@ public final class SparkCli implements Callable<Integer> {
                     .optPartitions(partitions).build();
             long t0 = System.nanoTime();
             try (Session s = sparkFlags.session("peft4j summarize")) {
-                Dataset<Row> summaries = job.summarize(readDocuments(s.spark(), data));
+                Dataset<Row> summaries = job.summarize(readDocuments(s.spark(), data, inputFormat));
                 switch (format) {
                     case "submission" -> SparkSummarization.writeSubmission(summaries, out, overwrite);
                     case "parquet" -> summaries.write().mode(overwrite ? "overwrite" : "errorifexists").parquet(out);
@@ -241,17 +245,33 @@ public final class SparkCli implements Callable<Integer> {
         }
     }
 
+    /** {@link #readDocuments(SparkSession, String, String)} with the format taken from the name. */
+    public static Dataset<Row> readDocuments(SparkSession spark, String path) {
+        return readDocuments(spark, path, null);
+    }
+
     /**
      * Reads documents as {@code summarize predict} does: CSV with a header (RFC 4180 quotes,
-     * multi-line fields), JSONL, or Parquet.
+     * multi-line fields), JSONL, or Parquet; {@code path} is any Spark path (a local file,
+     * {@code hdfs://}, {@code s3a://}, ...).
+     *
+     * @param format {@code csv}, {@code json} or {@code parquet}; null guesses from the name
+     *     ({@code .jsonl}/{@code .json}, {@code .parquet} or a local directory, else CSV)
      */
-    public static Dataset<Row> readDocuments(SparkSession spark, String path) {
+    public static Dataset<Row> readDocuments(SparkSession spark, String path, String format) {
         String lower = path.toLowerCase(Locale.ROOT);
-        if (lower.endsWith(".jsonl") || lower.endsWith(".json")) {
-            return spark.read().json(path);
-        }
-        if (lower.endsWith(".parquet") || Files.isDirectory(Path.of(path))) {
-            return spark.read().parquet(path);
+        String f = format != null ? format.toLowerCase(Locale.ROOT)
+                : lower.endsWith(".jsonl") || lower.endsWith(".json") ? "json"
+                : lower.endsWith(".parquet") || (!lower.contains("://") && Files.isDirectory(Path.of(path))) ? "parquet" : "csv";
+        switch (f) {
+            case "json":
+                return spark.read().json(path);
+            case "parquet":
+                return spark.read().parquet(path);
+            case "csv":
+                break;
+            default:
+                throw new Peft4jException("--input-format must be csv, json or parquet, got '" + format + "'");
         }
         return spark.read().option("header", true).option("multiLine", true).option("escape", "\"").option("mode", "FAILFAST")
                 .option("encoding", "UTF-8").csv(path);
