@@ -51,6 +51,12 @@ class DataParallelTrainingTest {
 
     static void assertSameTrace(List<Double> dataParallel, List<Double> single) {
         assertThat(dataParallel).hasSameSizeAs(single);
+        double worst = 0;
+        for (int i = 0; i < single.size(); i++) {
+            worst = Math.max(worst, Math.abs(dataParallel.get(i) - single.get(i)));
+        }
+        System.out.printf(java.util.Locale.ROOT, "data-parallel vs single-process loss trace: max |difference| %.2e over %d steps%n", worst,
+                single.size());
         for (int i = 0; i < single.size(); i++) {
             assertThat(dataParallel.get(i)).as("loss of step " + (i + 1)).isCloseTo(single.get(i), within(1e-5));
         }
