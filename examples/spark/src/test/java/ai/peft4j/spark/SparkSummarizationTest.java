@@ -63,7 +63,7 @@ class SparkSummarizationTest {
                     "{\"num_virtual_tokens\": 6, \"prompt_tuning_init\": \"RANDOM\"}").getAsJsonObject(), "test"));
             model.saveAdapter("prompt", prompt);
         }
-        docs = SummarizationData.bundledTest().subList(0, 36);
+        docs = SummarizationData.bundledTest().subList(0, 24);
         docsCsv = tmp.resolve("docs.csv");
         SummarizationData.writeCsv(docsCsv, docs);
     }
