@@ -51,6 +51,24 @@ class PromptTuningAdapterTest {
         return (PromptTuningAdapter) model.addAdapter(name, cfg);
     }
 
+    // ---- per-row adapter choice -----------------------------------------------------------------
+
+    @Test
+    void rowsThatAllNameOneSoftPromptRunAsThatAdaptersOwnBatchWhileMixingStaysRefused() {
+        try (PeftModel model = open("tiny-gpt2")) {
+            model.setSeed(3);
+            add(model, "pt", PromptTuningConfig.builder().setNumVirtualTokens(4).build());
+            int[][] ids = {{5, 6, 7}, {8, 9, 10}};
+            GenerationConfig cfg = GenerationConfig.builder().maxNewTokens(4).eosTokenId(1249).build();
+            assertThat(model.hooks(new String[] {"pt", "pt"}).prefixLength()).isEqualTo(4);
+            int[][] perRow = model.generate(ids, null, cfg, new String[] {"pt", "pt"}).newTokens();
+            model.setActiveAdapters("pt");
+            assertThat(perRow).isDeepEqualTo(model.generate(ids, null, cfg).newTokens());
+            assertThatThrownBy(() -> model.generate(ids, null, cfg, new String[] {"pt", PeftModel.BASE}))
+                    .isInstanceOf(Peft4jException.class).hasMessageContaining("soft prompts");
+        }
+    }
+
     // ---- TEXT init ----------------------------------------------------------------------------
 
     @ParameterizedTest

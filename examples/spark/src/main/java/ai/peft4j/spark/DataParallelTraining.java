@@ -42,8 +42,10 @@ import scala.runtime.AbstractFunction1;
  *
  * <p>Needs N free task slots at once (barrier mode launches all tasks together or none). If any
  * task fails, Spark restarts the whole stage; a run with {@code resume} continues from the newest
- * checkpoint. Paths are read on the executors: on a cluster the model, the data-holding driver's
- * output directory and the checkpoints must be on storage every node sees.
+ * checkpoint. Paths are read with plain file IO on the executors: on a cluster the model
+ * directory and the output directory (checkpoints included) must be on storage every node sees.
+ * Run one training task per executor ({@code spark.task.cpus} = {@code spark.executor.cores}):
+ * tasks in one JVM take turns computing gradients (DJL allows one gradient collector per JVM).
  *
  * <pre>{@code
  * DataParallelTraining job = DataParallelTraining.builder(ModelSpec.of("base"), "lora")
@@ -159,6 +161,11 @@ public final class DataParallelTraining implements Serializable {
      * @throws Peft4jException if the replicas disagree at the end (they never should)
      */
     public Result train(JavaSparkContext spark, List<Example> train) {
+        if (spark.master().startsWith("local") && tasks > spark.defaultParallelism()) {
+            // Spark would retry the barrier stage's slot check for minutes before giving up.
+            throw new Peft4jException(tasks + " data-parallel tasks need " + tasks + " task slots at once, but " + spark.master() + " has "
+                    + spark.defaultParallelism() + "; use --tasks " + spark.defaultParallelism() + " or a larger local[N]");
+        }
         Optional<Path> checkpoint = FineTuneJob.checkpointToResume(outputDir == null ? null : Path.of(outputDir), resume);
         ArrayList<String[]> pairs = new ArrayList<>(train.size());
         for (Example e : train) {

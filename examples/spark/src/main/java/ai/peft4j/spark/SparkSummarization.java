@@ -39,7 +39,8 @@ import scala.Tuple2;
  * <p>Input columns: {@code id} and {@code text}, and optionally {@code adapter}, naming per row
  * which loaded adapter summarizes it ({@link PeftModel#BASE} for the base model; null or empty
  * for the {@linkplain Builder#optDefaultAdapter default}). Output columns: {@code position} (the
- * row's index in the input), {@code id}, {@code adapter} (the one used) and {@code summary}.
+ * row's index in the input, so the input's order must be deterministic: a file, or a sorted
+ * DataFrame), {@code id}, {@code adapter} (the one used) and {@code summary}.
  *
  * <p>How it runs. Every executor loads the base model and all adapters once
  * ({@link ExecutorModels}: memory-mapped weights, shared by all its tasks). A first pass
@@ -158,7 +159,8 @@ public final class SparkSummarization implements Serializable {
      * only the final ordered write is one task.
      *
      * @param predictions the result of {@link #summarize}
-     * @param dir the output directory (must not exist unless {@code overwrite})
+     * @param dir the output directory, any Spark path
+     * @param overwrite replace {@code dir} if it exists (otherwise an existing one is an error)
      */
     public static void writeSubmission(Dataset<Row> predictions, String dir, boolean overwrite) {
         SparkSession spark = predictions.sparkSession();

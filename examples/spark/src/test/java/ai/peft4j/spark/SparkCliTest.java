@@ -48,6 +48,16 @@ class SparkCliTest {
     }
 
     @Test
+    void moreTasksThanLocalSlotsIsRefusedAtOnce() throws Exception {
+        Path train = tmp.resolve("train.csv");
+        SummarizationData.writeCsv(train, SummarizationData.bundledTrain().subList(0, 4));
+        LocalSpark.Run t = LocalSpark.sparkCli("train", "--model", KO_BASE, "--data", train.toString(), "--out", tmp.resolve("x").toString(),
+                "--tasks", "3");
+        assertThat(t.exit()).as(t.toString()).isEqualTo(2);
+        assertThat(t.err()).contains("3 data-parallel tasks need 3 task slots at once, but local[2,2] has 2");
+    }
+
+    @Test
     void benchAllGatherTimesTheExchange() {
         LocalSpark.Run r = LocalSpark.sparkCli("bench-allgather", "--tasks", "2", "--floats", "1000", "--rounds", "3");
         assertThat(r.exit()).as(r.toString()).isZero();
