@@ -113,8 +113,26 @@ public final class TrainBench {
         return o.containsKey(k) ? Integer.parseInt(o.get(k)) : def;
     }
 
+    /**
+     * Writes the preset's random weights into {@code dir}, or reuses them when {@code dir} already
+     * holds that preset's model (the same {@code config.json}); says which on {@code out}.
+     */
+    public static void writeOrReuseRandomModel(Path dir, String preset, int seq, PrintWriter out) throws IOException {
+        JsonObject config = preset(preset, seq);
+        if (Files.isRegularFile(dir.resolve("model.safetensors")) && Files.isRegularFile(dir.resolve("config.json"))
+                && JsonParser.parseString(Files.readString(dir.resolve("config.json"))).equals(config)) {
+            out.printf(Locale.ROOT, "model: %s random weights reused from %s%n", preset, dir);
+        } else {
+            long t0 = System.nanoTime();
+            ModelFactory.writeRandom(dir, config, 1, presetDtype(preset));
+            out.printf(Locale.ROOT, "model: %s random weights (%s) written in %.1f s%n", preset, presetDtype(preset),
+                    (System.nanoTime() - t0) / 1e9);
+        }
+        out.flush();
+    }
+
     /** The preset's config.json; positions cover the sequence (plus room for a soft prompt). */
-    static JsonObject preset(String name, int seq) {
+    public static JsonObject preset(String name, int seq) {
         switch (name) {
             case "gpt2-small":
                 return ModelFactory.gpt2SmallConfig();
@@ -180,16 +198,7 @@ public final class TrainBench {
         Setup(String preset, String method, int seq, int threads, Map<String, String> o, PrintWriter out) throws IOException {
             this.keep = o.containsKey("model-dir");
             this.dir = keep ? Path.of(o.get("model-dir")) : Files.createTempDirectory("peft4j-bench-");
-            JsonObject config = preset(preset, seq);
-            if (keep && Files.isRegularFile(dir.resolve("model.safetensors"))
-                    && JsonParser.parseString(Files.readString(dir.resolve("config.json"))).equals(config)) {
-                out.printf(Locale.ROOT, "model: %s random weights reused from %s%n", preset, dir);
-            } else {
-                long t0 = System.nanoTime();
-                ModelFactory.writeRandom(dir, config, 1, presetDtype(preset));
-                out.printf(Locale.ROOT, "model: %s random weights (%s) written in %.1f s%n", preset, presetDtype(preset),
-                        (System.nanoTime() - t0) / 1e9);
-            }
+            writeOrReuseRandomModel(dir, preset, seq, out);
             Engine engine = Engines.byName("pytorch");
             EngineOptions eo = engineOptions(o, threads);
             long t1 = System.nanoTime();

@@ -2,7 +2,8 @@ package ai.peft4j.examples.cli;
 
 import ai.peft4j.api.Peft4jException;
 import ai.peft4j.api.quant.Quantization;
-import ai.peft4j.engine.onnx.OnnxVsPytorchBench;
+import ai.peft4j.examples.bench.GenerateBench;
+import ai.peft4j.examples.bench.TrainBench;
 import com.google.gson.JsonObject;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -27,11 +28,12 @@ import picocli.CommandLine.Spec;
  * (what a merged adapter runs). With {@code --quantize int4,int8} each engine also runs on the
  * quantized base (ONNX Runtime's {@code MatMulNBits} on onnx), and the speed-ups over float32 are
  * printed. {@code --json} prints one JSON object on stdout (the text goes to stderr). See
- * {@link OnnxVsPytorchBench}.
+ * {@link GenerateBench}.
  *
  * <pre>{@code
  * peft4j bench generate --engine both --preset gpt2-small --threads 2 --repeats 5
  * peft4j bench generate --engine onnx --quantize none,int4,int8 --threads 2 --json
+ * peft4j bench generate --preset gptj-6b --model-dir /data/gptj-random --quantize int4 --new-tokens 8 --repeats 1 --warmup 0
  * }</pre>
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
@@ -41,11 +43,20 @@ public final class BenchGenerateCommand implements Callable<Integer> {
     String engine;
 
     @Option(names = "--preset", paramLabel = "NAME", defaultValue = "gpt2-small",
-            description = "Random-weight model shape: gpt2-small (default; 12 x 768, vocab 50257) or tiny.")
+            description = "Random-weight model shape: gpt2-small (default; 12 x 768, vocab 50257), tiny, gptj-6b (KoGPT's shape, "
+                    + "F16) or polyglot-ko-1.3b (F16), as bench train.")
     String preset;
 
     @Option(names = "--model", paramLabel = "DIR", description = "Benchmark this model directory instead of a preset.")
     Path model;
+
+    @Option(names = "--model-dir", paramLabel = "DIR",
+            description = "Keep the preset's random model in DIR and reuse it when it is already there (as bench train --model-dir).")
+    Path modelDir;
+
+    @Option(names = "--engine-option", paramLabel = "ENGINE.OPTION=VALUE",
+            description = "An engine's tuning knob, repeatable, e.g. onnx.quantized_matmul=float32 (exact float32 products).")
+    java.util.Map<String, String> engineOptions = new java.util.LinkedHashMap<>();
 
     @Option(names = "--prompt-tokens", paramLabel = "N", defaultValue = "128", description = "Prompt length (default 128).")
     int promptTokens;
@@ -113,25 +124,23 @@ public final class BenchGenerateCommand implements Callable<Integer> {
         Path dir = model;
         try {
             if (dir == null) {
-                temp = Files.createTempDirectory("peft4j-bench-");
-                long t0 = System.nanoTime();
-                dir = switch (preset.toLowerCase(Locale.ROOT)) {
-                    case "gpt2-small" -> OnnxVsPytorchBench.writeRandomGpt2(temp, 12, 768, 12, 50257, 1024, 1);
-                    case "tiny" -> OnnxVsPytorchBench.writeRandomGpt2(temp, 2, 64, 4, 300, 256, 1);
-                    default -> throw new Peft4jException("--preset must be gpt2-small or tiny, got '" + preset + "'");
-                };
-                out.printf(Locale.ROOT, "preset %s: random weights written in %.1f s%n", preset, (System.nanoTime() - t0) / 1e9);
+                String p = preset.toLowerCase(Locale.ROOT);
+                if (modelDir == null) {
+                    temp = Files.createTempDirectory("peft4j-bench-");
+                }
+                dir = modelDir == null ? temp : modelDir;
+                TrainBench.writeOrReuseRandomModel(dir, p, promptTokens + newTokens, out);
             }
             String loadBefore = BenchOptions.loadAverage();
             out.printf(Locale.ROOT, "batch 1, prompt %d tokens, %d new tokens, KV cache, greedy; threads %s; %d warm-up + %d timed "
                     + "per engine; load average %s%n", promptTokens, newTokens, threads == 0 ? "engine default" : threads, warmup,
                     repeats, loadBefore);
-            List<OnnxVsPytorchBench.Result> results = OnnxVsPytorchBench.runInterleaved(engines, dir, promptTokens, newTokens, warmup,
-                    repeats, threads);
+            List<GenerateBench.Result> results = GenerateBench.run(engines, dir, promptTokens, newTokens, warmup, repeats, threads,
+                    engineOptions);
             results.forEach(r -> out.println(r));
             summarize(results, out);
             String loadAfter = BenchOptions.loadAverage();
-            out.printf(Locale.ROOT, "load average after: %s%n", loadAfter);
+            out.printf(Locale.ROOT, "peak RSS of the process %d MiB; load average after: %s%n", GenerateBench.peakRssMb(), loadAfter);
             out.flush();
             if (json) {
                 PrintWriter stdout = spec.commandLine().getOut();
@@ -146,7 +155,7 @@ public final class BenchGenerateCommand implements Callable<Integer> {
         return 0;
     }
 
-    private JsonObject toJson(List<OnnxVsPytorchBench.Result> results, String loadBefore, String loadAfter) {
+    private JsonObject toJson(List<GenerateBench.Result> results, String loadBefore, String loadAfter) {
         JsonObject j = new JsonObject();
         j.addProperty("bench", "generate");
         j.addProperty("model", model == null ? "random " + preset.toLowerCase(Locale.ROOT) : model.toString());
@@ -155,14 +164,15 @@ public final class BenchGenerateCommand implements Callable<Integer> {
         j.addProperty("new_tokens", newTokens);
         j.addProperty("threads", threads);
         j.addProperty("dtype", dtype.trim().toLowerCase(Locale.ROOT));
-        j.addProperty("onnx_quantized_matmul", ai.peft4j.engine.onnx.QuantizedMatmul.current().id());
+        j.addProperty("onnx_quantized_matmul", engineOptions.getOrDefault("onnx.quantized_matmul", "int8"));
         j.addProperty("warmup", warmup);
         j.addProperty("repeats", repeats);
         j.addProperty("statistic", "median over repeats");
         j.addProperty("load_average_before", loadBefore);
         j.addProperty("load_average_after", loadAfter);
+        j.addProperty("peak_rss_mib", GenerateBench.peakRssMb());
         JsonObject engines = new JsonObject();
-        for (OnnxVsPytorchBench.Result r : results) {
+        for (GenerateBench.Result r : results) {
             JsonObject e = new JsonObject();
             e.addProperty("quantization", r.quantization());
             e.addProperty("decode_tokens_per_s", r.decodeTokensPerSecond());
@@ -177,8 +187,8 @@ public final class BenchGenerateCommand implements Callable<Integer> {
         }
         j.add("engines", engines);
         JsonObject speedups = new JsonObject();
-        for (OnnxVsPytorchBench.Result r : results) {
-            OnnxVsPytorchBench.Result fp32 = fp32Of(results, r);
+        for (GenerateBench.Result r : results) {
+            GenerateBench.Result fp32 = fp32Of(results, r);
             if (fp32 != null && fp32 != r) {
                 speedups.addProperty(r.engine() + "/" + fp32.engine(), r.decodeTokensPerSecond() / fp32.decodeTokensPerSecond());
             }
@@ -188,24 +198,24 @@ public final class BenchGenerateCommand implements Callable<Integer> {
     }
 
     /** The float32 run of the same engine as a quantized run, or null. */
-    private static OnnxVsPytorchBench.Result fp32Of(List<OnnxVsPytorchBench.Result> results, OnnxVsPytorchBench.Result r) {
+    private static GenerateBench.Result fp32Of(List<GenerateBench.Result> results, GenerateBench.Result r) {
         if (r.quantization().equals(Quantization.NONE.id())) {
             return null;
         }
         return find(results, r.engine().substring(0, r.engine().length() - r.quantization().length() - 1));
     }
 
-    private static void summarize(List<OnnxVsPytorchBench.Result> results, PrintWriter out) {
-        OnnxVsPytorchBench.Result onnx = find(results, "onnx");
-        OnnxVsPytorchBench.Result pt = find(results, "pytorch");
-        OnnxVsPytorchBench.Result lora = find(results, "onnx-lora");
+    private static void summarize(List<GenerateBench.Result> results, PrintWriter out) {
+        GenerateBench.Result onnx = find(results, "onnx");
+        GenerateBench.Result pt = find(results, "pytorch");
+        GenerateBench.Result lora = find(results, "onnx-lora");
         if (onnx != null && pt != null) {
             out.printf(Locale.ROOT, "onnx / pytorch: decode %.2fx, end-to-end %.2fx, time to first token %.2fx faster%n",
                     onnx.decodeTokensPerSecond() / pt.decodeTokensPerSecond(),
                     onnx.endToEndTokensPerSecond() / pt.endToEndTokensPerSecond(), pt.ttftMs() / onnx.ttftMs());
         }
-        for (OnnxVsPytorchBench.Result r : results) {
-            OnnxVsPytorchBench.Result fp32 = fp32Of(results, r);
+        for (GenerateBench.Result r : results) {
+            GenerateBench.Result fp32 = fp32Of(results, r);
             if (fp32 != null) {
                 out.printf(Locale.ROOT, "%s / %s: decode %.2fx, time to first token %.2fx faster, RSS growth on load %d vs %d MB%n",
                         r.engine(), fp32.engine(), r.decodeTokensPerSecond() / fp32.decodeTokensPerSecond(), fp32.ttftMs() / r.ttftMs(),
@@ -213,14 +223,14 @@ public final class BenchGenerateCommand implements Callable<Integer> {
             }
         }
         if (onnx != null && lora != null) {
-            out.printf(Locale.ROOT, "per-request LoRA switching (rank 8 on c_attn, adapter changes every request) vs the plain "
+            out.printf(Locale.ROOT, "per-request LoRA switching (rank 8 on the default targets, adapter changes every request) vs the plain "
                     + "graph a merged adapter runs: decode %.1f%% slower, end-to-end %.1f%% slower%n",
                     100 * (1 - lora.decodeTokensPerSecond() / onnx.decodeTokensPerSecond()),
                     100 * (1 - lora.endToEndTokensPerSecond() / onnx.endToEndTokensPerSecond()));
         }
     }
 
-    private static OnnxVsPytorchBench.Result find(List<OnnxVsPytorchBench.Result> results, String name) {
+    private static GenerateBench.Result find(List<GenerateBench.Result> results, String name) {
         return results.stream().filter(r -> r.engine().equals(name)).findFirst().orElse(null);
     }
 

@@ -51,6 +51,11 @@ public final class EngineFlags {
             + "activation memory of one block instead of all, for about a third more compute.")
     Boolean gradientCheckpointing;
 
+    @Option(names = "--engine-option", paramLabel = "ENGINE.OPTION=VALUE",
+            description = "An engine's own tuning knob, repeatable, e.g. onnx.quantized_matmul=float32 (settings key "
+                    + "onnx.quantized_matmul, -Dpeft4j.onnx.quantized_matmul). An engine refuses an unknown option under its name.")
+    java.util.Map<String, String> engineOptions;
+
     @Option(names = "--settings", paramLabel = "FILE",
             description = "Settings file (.properties or .json with engine, device, threads, dtype, quantization, "
                     + "quantization_block_size, gradient_checkpointing). Also -Dpeft4j.config=FILE.")
@@ -58,9 +63,13 @@ public final class EngineFlags {
 
     /** Defaults, then the config file, then {@code -Dpeft4j.*}, then these flags. */
     public Peft4jSettings settings() {
-        return Peft4jSettings.resolve(config, System.getProperties()).toBuilder()
+        Peft4jSettings.Builder b = Peft4jSettings.resolve(config, System.getProperties()).toBuilder()
                 .engine(engine).device(device).threads(threads).dtype(dtype).quantization(quantize)
-                .quantizationBlockSize(quantizeBlockSize).gradientCheckpointing(gradientCheckpointing).build();
+                .quantizationBlockSize(quantizeBlockSize).gradientCheckpointing(gradientCheckpointing);
+        if (engineOptions != null) {
+            engineOptions.forEach(b::engineProperty);
+        }
+        return b.build();
     }
 
     /** The application's injector for these settings. */

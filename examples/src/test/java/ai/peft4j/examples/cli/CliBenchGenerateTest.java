@@ -14,7 +14,7 @@ class CliBenchGenerateTest {
         assertThat(run.exit()).as(run.toString()).isZero();
         // stdout is exactly one JSON object; the text went to stderr
         JsonObject j = JsonParser.parseString(run.out()).getAsJsonObject();
-        assertThat(run.err()).contains("onnx-int4 / onnx: decode ", "load average after: ");
+        assertThat(run.err()).contains("onnx-int4 / onnx: decode ", "peak RSS of the process", "load average after: ");
         assertThat(j.get("bench").getAsString()).isEqualTo("generate");
         assertThat(j.get("load_average_before").getAsString()).isNotBlank();
         JsonObject engines = j.getAsJsonObject("engines");
@@ -27,6 +27,20 @@ class CliBenchGenerateTest {
         }
         assertThat(engines.getAsJsonObject("onnx-int4").get("quantization").getAsString()).isEqualTo("int4");
         assertThat(j.getAsJsonObject("decode_speedup_over_float32").keySet()).containsExactly("onnx-int4/onnx", "onnx-int8/onnx");
+    }
+
+    @Test
+    void engineOptionsReachTheEngineAndAMisspelledOneIsAOneLineError() {
+        CliRun run = CliRun.of("bench", "generate", "--engine", "onnx", "--preset", "tiny", "--quantize", "int4",
+                "--prompt-tokens", "8", "--new-tokens", "4", "--warmup", "0", "--repeats", "1", "--threads", "1", "--json",
+                "--engine-option", "onnx.quantized_matmul=float32");
+        assertThat(run.exit()).as(run.toString()).isZero();
+        assertThat(JsonParser.parseString(run.out()).getAsJsonObject().get("onnx_quantized_matmul").getAsString()).isEqualTo("float32");
+        CliRun bad = CliRun.of("bench", "generate", "--engine", "onnx", "--preset", "tiny", "--quantize", "int4",
+                "--prompt-tokens", "8", "--new-tokens", "4", "--warmup", "0", "--repeats", "1",
+                "--engine-option", "onnx.quantized_matmull=float32");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err().strip()).contains("onnx.quantized_matmull").contains("onnx.quantized_matmul").doesNotContain("\n");
     }
 
     @Test

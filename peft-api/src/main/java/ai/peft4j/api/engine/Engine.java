@@ -22,6 +22,14 @@ public interface Engine {
 
     Set<Capability> capabilities();
 
+    /**
+     * The tuning knobs this engine reads from {@link EngineOptions#engineProperties()}, as
+     * {@code <name()>.<option>}; loading refuses any other key under its name.
+     */
+    default Set<String> optionNames() {
+        return Set.of();
+    }
+
     /** The devices this engine can use on this machine, e.g. {@code [cpu, gpu:0]}. */
     List<String> devices();
 

@@ -2,7 +2,10 @@ package ai.peft4j.api.engine;
 
 import ai.peft4j.api.Peft4jException;
 import ai.peft4j.api.quant.Quantization;
+import java.util.Collections;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * How to run an engine.
@@ -20,15 +23,20 @@ import java.util.Locale;
  *       block in the backward pass, as {@code gradient_checkpointing_enable()}.
  *   <li>{@code lossChunkElements}: logits elements one chunk of the training LM head + loss may
  *       hold ({@code 0}: the head in one piece).
+ *   <li>{@code engineProperties}: one engine's own tuning knobs, keyed {@code <engine>.<name>}
+ *       (e.g. {@code onnx.quantized_matmul=float32}). An engine reads the keys under its own name
+ *       and refuses an unknown one there, listing the ones it has ({@link #checkEngineProperties});
+ *       keys of other engines are ignored, so one settings file can serve both engines.
  * </ul>
  *
  * <pre>{@code
- * EngineOptions o = new EngineOptions("cpu", 2).withQuantization(Quantization.INT4, 32).withGradientCheckpointing(true);
+ * EngineOptions o = new EngineOptions("cpu", 2).withQuantization(Quantization.INT4, 32).withGradientCheckpointing(true)
+ *         .withEngineProperty("onnx.quantized_matmul", "float32");
  * DecoderRuntime rt = engine.load(ckpt, o);
  * }</pre>
  */
 public record EngineOptions(String device, int threads, String weightDtype, Quantization quantization, int quantizationBlockSize,
-        boolean gradientCheckpointing, long lossChunkElements) {
+        boolean gradientCheckpointing, long lossChunkElements, Map<String, String> engineProperties) {
 
     /** The default chunk: 16 Mi logits (64 MiB in float32) per LM-head + loss chunk. */
     public static final long DEFAULT_LOSS_CHUNK_ELEMENTS = 1L << 24;
@@ -42,11 +50,19 @@ public record EngineOptions(String device, int threads, String weightDtype, Quan
         if (lossChunkElements < 0) {
             throw new Peft4jException("loss chunk elements must be 0 (no chunking) or positive, not " + lossChunkElements);
         }
+        Map<String, String> props = new TreeMap<>();
+        if (engineProperties != null) {
+            for (Map.Entry<String, String> e : engineProperties.entrySet()) {
+                props.put(checkPropertyKey(e.getKey()), java.util.Objects.requireNonNull(e.getValue(), () -> "engine property '"
+                        + e.getKey() + "' has no value"));
+            }
+        }
+        engineProperties = Collections.unmodifiableMap(props);
     }
 
     /** A device and thread count with every other option at its default. */
     public EngineOptions(String device, int threads) {
-        this(device, threads, "auto", Quantization.NONE, Quantization.DEFAULT_BLOCK_SIZE, false, DEFAULT_LOSS_CHUNK_ELEMENTS);
+        this(device, threads, "auto", Quantization.NONE, Quantization.DEFAULT_BLOCK_SIZE, false, DEFAULT_LOSS_CHUNK_ELEMENTS, Map.of());
     }
 
     /** The engine's default device and threads. */
@@ -55,19 +71,67 @@ public record EngineOptions(String device, int threads, String weightDtype, Quan
     }
 
     public EngineOptions withWeightDtype(String dtype) {
-        return new EngineOptions(device, threads, dtype, quantization, quantizationBlockSize, gradientCheckpointing, lossChunkElements);
+        return new EngineOptions(device, threads, dtype, quantization, quantizationBlockSize, gradientCheckpointing, lossChunkElements, engineProperties);
     }
 
     public EngineOptions withQuantization(Quantization q, int blockSize) {
-        return new EngineOptions(device, threads, weightDtype, q, blockSize, gradientCheckpointing, lossChunkElements);
+        return new EngineOptions(device, threads, weightDtype, q, blockSize, gradientCheckpointing, lossChunkElements, engineProperties);
     }
 
     public EngineOptions withGradientCheckpointing(boolean on) {
-        return new EngineOptions(device, threads, weightDtype, quantization, quantizationBlockSize, on, lossChunkElements);
+        return new EngineOptions(device, threads, weightDtype, quantization, quantizationBlockSize, on, lossChunkElements, engineProperties);
     }
 
     public EngineOptions withLossChunkElements(long elements) {
-        return new EngineOptions(device, threads, weightDtype, quantization, quantizationBlockSize, gradientCheckpointing, elements);
+        return new EngineOptions(device, threads, weightDtype, quantization, quantizationBlockSize, gradientCheckpointing, elements, engineProperties);
+    }
+
+    /** These options with one engine property set ({@code <engine>.<name>}); a null value removes it. */
+    public EngineOptions withEngineProperty(String key, String value) {
+        Map<String, String> props = new TreeMap<>(engineProperties);
+        if (value == null) {
+            props.remove(checkPropertyKey(key));
+        } else {
+            props.put(checkPropertyKey(key), value);
+        }
+        return new EngineOptions(device, threads, weightDtype, quantization, quantizationBlockSize, gradientCheckpointing,
+                lossChunkElements, props);
+    }
+
+    /** These options with every entry of {@code properties} set. */
+    public EngineOptions withEngineProperties(Map<String, String> properties) {
+        EngineOptions o = this;
+        for (Map.Entry<String, String> e : properties.entrySet()) {
+            o = o.withEngineProperty(e.getKey(), e.getValue());
+        }
+        return o;
+    }
+
+    /** The engine property {@code <engine>.<name>}, or {@code fallback} when unset. */
+    public String engineProperty(String engine, String name, String fallback) {
+        return engineProperties.getOrDefault(engine + "." + name, fallback);
+    }
+
+    /**
+     * Fails when a property under {@code engine} is not one of {@code known}, naming the known
+     * ones: a typo in a tuning knob must not be silently ignored.
+     */
+    public void checkEngineProperties(String engine, java.util.Collection<String> known) {
+        String prefix = engine + ".";
+        for (String key : engineProperties.keySet()) {
+            if (key.startsWith(prefix) && !known.contains(key.substring(prefix.length()))) {
+                throw new Peft4jException("engine " + engine + " has no option '" + key + "'; its options: "
+                        + (known.isEmpty() ? "none" : known.stream().sorted().map(k -> prefix + k).toList()));
+            }
+        }
+    }
+
+    private static String checkPropertyKey(String key) {
+        int dot = key == null ? -1 : key.indexOf('.');
+        if (dot <= 0 || dot == key.length() - 1) {
+            throw new Peft4jException("engine property '" + key + "' must be named <engine>.<option>, e.g. onnx.quantized_matmul");
+        }
+        return key;
     }
 
     private static String checkDtype(String dtype) {

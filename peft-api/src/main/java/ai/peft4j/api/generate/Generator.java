@@ -48,6 +48,26 @@ public final class Generator {
      * @param attentionMask {@code [b][s]}, or null for all ones
      */
     public GenerationResult generate(int[][] inputIds, int[][] attentionMask, GenerationConfig config) {
+        return generate(inputIds, attentionMask, config, null);
+    }
+
+    /**
+     * Generates as {@link #generate(int[][], int[][], GenerationConfig)} and hands each step's new
+     * tokens to {@code streamer} as soon as they are chosen, as Hugging Face's {@code streamer}
+     * argument does (and, as there, not with beam search, whose tokens are final only at the end).
+     *
+     * <pre>{@code
+     * gen.generate(ids, null, config, tokens -> System.out.print(tokenizer.decode(tokens)));
+     * }</pre>
+     *
+     * @param streamer called once per step with one token per row (a finished row gets the pad
+     *     token), or null
+     */
+    public GenerationResult generate(int[][] inputIds, int[][] attentionMask, GenerationConfig config, TokenStreamer streamer) {
+        if (streamer != null && config.numBeams() > 1) {
+            throw new Peft4jException("a token streamer cannot follow beam search (num_beams " + config.numBeams()
+                    + "): its tokens are final only at the end; use greedy or sampled decoding");
+        }
         if (inputIds.length == 0) {
             return new GenerationResult(new int[0][], new int[0][]);
         }
@@ -59,7 +79,7 @@ public final class Generator {
                     + " new tokens exceeds the model's context of " + max + " positions");
         }
         int[][] mask = attentionMask == null ? ones(inputIds) : attentionMask;
-        return config.numBeams() > 1 ? beamSearch(inputIds, mask, config) : decode(inputIds, mask, config);
+        return config.numBeams() > 1 ? beamSearch(inputIds, mask, config) : decode(inputIds, mask, config, streamer);
     }
 
     private static int[][] ones(int[][] ids) {
@@ -79,7 +99,7 @@ public final class Generator {
     }
 
     /** Greedy or sampled decoding of a batch. */
-    private GenerationResult decode(int[][] inputIds, int[][] mask, GenerationConfig config) {
+    private GenerationResult decode(int[][] inputIds, int[][] mask, GenerationConfig config, TokenStreamer streamer) {
         int b = inputIds.length;
         int s = inputIds[0].length;
         int steps = config.maxNewTokens();
@@ -119,6 +139,9 @@ public final class Generator {
                     if (config.eosTokenIds().contains(next[i])) {
                         done[i] = true;
                     }
+                }
+                if (streamer != null) {
+                    streamer.put(next.clone());
                 }
                 for (int i = 0; i < b; i++) {
                     seq[i][len] = next[i];

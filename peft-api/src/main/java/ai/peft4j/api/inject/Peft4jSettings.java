@@ -29,7 +29,10 @@ import java.util.Properties;
  * (a {@code .properties} file or a JSON object with keys {@code engine}, {@code device},
  * {@code threads}), the system properties {@code peft4j.engine}, {@code peft4j.device} and
  * {@code peft4j.threads}, and finally command-line flags. Keys a file holds beyond those three
- * are kept in {@link #extra()} for the components that own them (method configs, for example).
+ * are kept in {@link #extra()} for the components that own them (method configs, for example),
+ * except {@code <engine>.<option>} keys naming an installed engine ({@code onnx.quantized_matmul},
+ * system property {@code peft4j.onnx.quantized_matmul}): those are the engine's own tuning knobs
+ * and go to {@link EngineOptions#engineProperties()}.
  *
  * <pre>{@code
  * Peft4jSettings settings = Peft4jSettings.resolve(Path.of("peft4j.json"), System.getProperties())
@@ -59,6 +62,7 @@ public final class Peft4jSettings {
     private final int quantizationBlockSize;
     private final boolean gradientCheckpointing;
     private final Map<String, String> extra;
+    private final Map<String, String> engineProperties;
 
     private Peft4jSettings(Builder b) {
         this.engine = b.engine;
@@ -69,6 +73,7 @@ public final class Peft4jSettings {
         this.quantizationBlockSize = b.quantizationBlockSize;
         this.gradientCheckpointing = b.gradientCheckpointing;
         this.extra = Collections.unmodifiableMap(new LinkedHashMap<>(b.extra));
+        this.engineProperties = Collections.unmodifiableMap(new LinkedHashMap<>(b.engineProperties));
     }
 
     /** The built-in defaults: the default installed engine, device {@code auto}, threads 0. */
@@ -112,6 +117,7 @@ public final class Peft4jSettings {
         b.quantizationBlockSize = quantizationBlockSize;
         b.gradientCheckpointing = gradientCheckpointing;
         b.extra.putAll(extra);
+        b.engineProperties.putAll(engineProperties);
         return b;
     }
 
@@ -135,6 +141,11 @@ public final class Peft4jSettings {
         return extra;
     }
 
+    /** The engines' own tuning knobs, {@code <engine>.<option>} to value. */
+    public Map<String, String> engineProperties() {
+        return engineProperties;
+    }
+
     /** The base weights' precision at rest ({@code auto}, {@code float32}, {@code float16}). */
     public String dtype() {
         return dtype;
@@ -153,19 +164,20 @@ public final class Peft4jSettings {
     /** The options an engine loads with. */
     public EngineOptions engineOptions() {
         return new EngineOptions(device, threads).withWeightDtype(dtype).withQuantization(quantization, quantizationBlockSize)
-                .withGradientCheckpointing(gradientCheckpointing);
+                .withGradientCheckpointing(gradientCheckpointing).withEngineProperties(engineProperties);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof Peft4jSettings s && s.engine.equals(engine) && s.device.equals(device) && s.threads == threads
                 && s.dtype.equals(dtype) && s.quantization == quantization && s.quantizationBlockSize == quantizationBlockSize
-                && s.gradientCheckpointing == gradientCheckpointing && s.extra.equals(extra);
+                && s.gradientCheckpointing == gradientCheckpointing && s.extra.equals(extra)
+                && s.engineProperties.equals(engineProperties);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(engine, device, threads, dtype, quantization, quantizationBlockSize, gradientCheckpointing, extra);
+        return Objects.hash(engine, device, threads, dtype, quantization, quantizationBlockSize, gradientCheckpointing, extra, engineProperties);
     }
 
     @Override
@@ -185,6 +197,7 @@ public final class Peft4jSettings {
         private int quantizationBlockSize = Quantization.DEFAULT_BLOCK_SIZE;
         private boolean gradientCheckpointing;
         private final Map<String, String> extra = new LinkedHashMap<>();
+        private final Map<String, String> engineProperties = new LinkedHashMap<>();
 
         private Builder() {}
 
@@ -241,6 +254,25 @@ public final class Peft4jSettings {
             return this;
         }
 
+        /**
+         * Sets one engine's tuning knob, {@code <engine>.<option>} (e.g. {@code onnx.quantized_matmul});
+         * the engine checks the option name and value when it loads a model.
+         */
+        public Builder engineProperty(String key, String value) {
+            EngineOptions.defaults().withEngineProperty(key, value); // checks the key's form
+            engineProperties.put(key, value);
+            return this;
+        }
+
+        private static boolean isEngineProperty(String key) {
+            int dot = key.indexOf('.');
+            if (dot <= 0) {
+                return false;
+            }
+            String engine = key.substring(0, dot);
+            return Engines.installed().stream().anyMatch(en -> en.name().equals(engine));
+        }
+
         public Builder gradientCheckpointing(Boolean on) {
             if (on != null) {
                 gradientCheckpointing = on;
@@ -272,7 +304,13 @@ public final class Peft4jSettings {
                     case "quantization" -> quantization(valueOrFail(where, e.getValue()));
                     case "quantization_block_size" -> quantizationBlockSize(parseThreads(where, e.getValue()));
                     case "gradient_checkpointing" -> gradientCheckpointing(parseBoolean(where, e.getValue()));
-                    default -> extra.put(e.getKey(), e.getValue());
+                    default -> {
+                        if (isEngineProperty(key)) {
+                            engineProperty(key, valueOrFail(where, e.getValue()));
+                        } else {
+                            extra.put(e.getKey(), e.getValue());
+                        }
+                    }
                 }
             }
             return this;
@@ -296,6 +334,9 @@ public final class Peft4jSettings {
             if (gc != null) {
                 gradientCheckpointing(parseBoolean("system property peft4j.gradient_checkpointing", gc));
             }
+            props.stringPropertyNames().stream().sorted().filter(k -> k.startsWith("peft4j."))
+                    .map(k -> k.substring("peft4j.".length())).filter(Builder::isEngineProperty)
+                    .forEach(k -> engineProperty(k, props.getProperty("peft4j." + k)));
             return this;
         }
 

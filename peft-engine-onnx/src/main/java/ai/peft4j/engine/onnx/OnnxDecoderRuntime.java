@@ -118,7 +118,8 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
         this.env = env;
         this.options = options;
         this.threads = options.threads();
-        this.quantizedMatmul = QuantizedMatmul.current();
+        options.checkEngineProperties(OnnxEngine.NAME, OnnxEngine.OPTIONS);
+        this.quantizedMatmul = QuantizedMatmul.of(options);
         for (Path p : shardPaths(checkpoint)) {
             if (!Files.isRegularFile(p)) {
                 throw new Peft4jException(p + ": the checkpoint's weight file is missing");
@@ -127,11 +128,12 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
         for (LinearSite site : checkpoint.architecture().linearSites(checkpoint.config())) {
             linearWeights.put(site.weightKey(), site.inOutLayout());
         }
+        int int8Block = Integer.parseInt(options.engineProperty(OnnxEngine.NAME, "int8_block_size", "0").trim());
         if (options.quantization() != Quantization.NONE) {
             // Quantize up front, as the PyTorch engine does: the first forward does not pay, and memory is known.
             linearWeights.entrySet().parallelStream().forEach(e -> quantized.put(e.getKey(), OnnxQuantizedWeight.of(
                     QuantizedWeight.fromCheckpoint(checkpoint, e.getKey(), e.getValue(), options.quantization(),
-                            options.quantizationBlockSize()), e.getValue())));
+                            options.quantizationBlockSize()), e.getValue(), int8Block)));
         }
         if (options.weightDtype().equals("float16")) {
             checkpoint.keys().parallelStream().filter(k -> !quantized.containsKey(k)).forEach(k -> {
@@ -457,14 +459,14 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
             if (threads > 0) {
                 so.setIntraOpNumThreads(threads);
             }
-            // Diagnostics: -Dpeft4j.onnx.profile=PREFIX writes ORT's per-node JSON profile,
-            // -Dpeft4j.onnx.optimizedModel=FILE the graph as ORT optimized it.
-            String profile = System.getProperty("peft4j.onnx.profile");
+            // Diagnostics: onnx.profile=PREFIX writes ORT's per-node JSON profile,
+            // onnx.optimized_model=FILE the graph as ORT optimized it.
+            String profile = options.engineProperty(OnnxEngine.NAME, "profile", null);
             if (profile != null) {
                 so.enableProfiling(profile);
             }
-            // -Dpeft4j.onnx.sessionConfig=key=value;key=value passes ORT session config entries.
-            String config = System.getProperty("peft4j.onnx.sessionConfig");
+            // onnx.session_config=key=value;key=value passes ORT session config entries.
+            String config = options.engineProperty(OnnxEngine.NAME, "session_config", null);
             if (config != null) {
                 for (String kv : config.split(";")) {
                     int eq = kv.indexOf('=');
@@ -473,7 +475,7 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
                     }
                 }
             }
-            String optimized = System.getProperty("peft4j.onnx.optimizedModel");
+            String optimized = options.engineProperty(OnnxEngine.NAME, "optimized_model", null);
             if (optimized != null) {
                 so.setOptimizedModelFilePath(optimized);
             }
@@ -593,7 +595,7 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
                 return;
             }
             closed = true;
-            if (System.getProperty("peft4j.onnx.profile") != null) {
+            if (options.engineProperty(OnnxEngine.NAME, "profile", null) != null) {
                 for (OrtSession s : sessions.values()) {
                     try {
                         s.endProfiling();

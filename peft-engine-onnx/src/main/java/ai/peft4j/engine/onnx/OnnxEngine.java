@@ -29,10 +29,25 @@ import java.util.Set;
  * }</pre>
  */
 public final class OnnxEngine implements Engine {
+    static final String NAME = "onnx";
+
+    /**
+     * Its engine properties ({@code onnx.<name>}): {@code quantized_matmul} ({@link QuantizedMatmul}),
+     * and for diagnostics {@code profile} (a file prefix for ONNX Runtime's per-node profile),
+     * {@code optimized_model} (a file for the graph as ONNX Runtime optimized it),
+     * {@code session_config} ({@code key=value;key=value} session config entries) and
+     * {@code int8_block_size} (a fixed int8 block size; 0 picks one per weight).
+     */
+    static final Set<String> OPTIONS = Set.of("quantized_matmul", "profile", "optimized_model", "session_config", "int8_block_size");
 
     @Override
     public String name() {
-        return "onnx";
+        return NAME;
+    }
+
+    @Override
+    public Set<String> optionNames() {
+        return OPTIONS;
     }
 
     @Override

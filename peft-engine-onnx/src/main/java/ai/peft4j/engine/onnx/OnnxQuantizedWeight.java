@@ -25,14 +25,11 @@ import java.nio.FloatBuffer;
  * </ul>
  *
  * <pre>{@code
- * OnnxQuantizedWeight w = OnnxQuantizedWeight.of(QuantizedWeight.fromCheckpoint(ckpt, key, true, Quantization.INT4, 32), true);
+ * OnnxQuantizedWeight w = OnnxQuantizedWeight.of(QuantizedWeight.fromCheckpoint(ckpt, key, true, Quantization.INT4, 32), true, 0);
  * // graph: MatMulNBits(x, B, scales) with K = w.cols(), N = w.rows(), bits = w.bits(), block_size = w.blockSize()
  * }</pre>
  */
 final class OnnxQuantizedWeight {
-    /** A fixed int8 block size for experiments ({@code -Dpeft4j.onnx.int8BlockSize=N}); 0 picks per weight. */
-    private static final int INT8_BLOCK = Integer.getInteger("peft4j.onnx.int8BlockSize", 0);
-
     private final Quantization scheme;
     private final int rows;
     private final int cols;
@@ -57,8 +54,10 @@ final class OnnxQuantizedWeight {
      *
      * @param inOut whether the checkpoint stores the weight {@code [in, out]} (only for
      *     {@link #dequantizedInCheckpointLayout})
+     * @param int8Block a fixed int8 block size for experiments (engine property
+     *     {@code onnx.int8_block_size}); 0 picks one per weight
      */
-    static OnnxQuantizedWeight of(QuantizedWeight q, boolean inOut) {
+    static OnnxQuantizedWeight of(QuantizedWeight q, boolean inOut, int int8Block) {
         int rows = q.rows();
         int cols = q.cols();
         if (q.scheme() == Quantization.INT4) {
@@ -69,7 +68,7 @@ final class OnnxQuantizedWeight {
         if (q.scheme() != Quantization.INT8) {
             throw new Peft4jException("the onnx engine quantizes to int8 or int4, not " + q.scheme().id());
         }
-        int bs = INT8_BLOCK > 0 ? Quantization.checkBlockSize(INT8_BLOCK) : int8Block(cols);
+        int bs = int8Block > 0 ? Quantization.checkBlockSize(int8Block) : int8Block(cols);
         int blocks = (cols + bs - 1) / bs;
         byte[] src = q.codes();
         ByteBuffer c = ByteBuffer.allocateDirect(Math.multiplyExact(rows, blocks * bs)).order(ByteOrder.LITTLE_ENDIAN);

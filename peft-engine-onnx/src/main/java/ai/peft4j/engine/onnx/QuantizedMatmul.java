@@ -1,13 +1,15 @@
 package ai.peft4j.engine.onnx;
 
 import ai.peft4j.api.Peft4jException;
+import ai.peft4j.api.engine.EngineOptions;
 import java.util.Locale;
 
 /**
  * How the onnx engine multiplies activations by quantized (int8 / int4) base weights: ONNX
  * Runtime's {@code MatMulNBits} always reads the codes as stored; this picks its
- * {@code accuracy_level}, chosen per runtime with the system property {@value #PROPERTY} when
- * the runtime is loaded.
+ * {@code accuracy_level}, chosen per runtime by the engine property {@value #PROPERTY}
+ * ({@link EngineOptions#withEngineProperty}; settings key {@code onnx.quantized_matmul}, system
+ * property {@code peft4j.onnx.quantized_matmul}, CLI {@code --engine-option}).
  *
  * <ul>
  *   <li>{@link #INT8} (default): activations are quantized to int8 per block and the products
@@ -23,16 +25,16 @@ import java.util.Locale;
  * </ul>
  *
  * <pre>{@code
- * System.setProperty(QuantizedMatmul.PROPERTY, "float32");   // before Engine.load
- * DecoderRuntime rt = new OnnxEngine().load(ckpt, new EngineOptions("cpu", 2).withQuantization(Quantization.INT4, 32));
+ * DecoderRuntime rt = new OnnxEngine().load(ckpt, new EngineOptions("cpu", 2).withQuantization(Quantization.INT4, 32)
+ *         .withEngineProperty(QuantizedMatmul.PROPERTY, "float32"));
  * }</pre>
  */
 public enum QuantizedMatmul {
     INT8("int8", 4),
     FLOAT32("float32", 0);
 
-    /** The system property that selects the mode: {@code int8} or {@code float32}. */
-    public static final String PROPERTY = "peft4j.onnx.quantizedMatmul";
+    /** The engine property that selects the mode: {@code int8} or {@code float32}. */
+    public static final String PROPERTY = "onnx.quantized_matmul";
 
     private final String id;
     private final long accuracyLevel;
@@ -51,9 +53,9 @@ public enum QuantizedMatmul {
         return accuracyLevel;
     }
 
-    /** The mode {@value #PROPERTY} names now; unset is {@link #INT8}. Unknown names fail listing the known ones. */
-    public static QuantizedMatmul current() {
-        String v = System.getProperty(PROPERTY);
+    /** The mode {@code options} name; unset is {@link #INT8}. Unknown names fail listing the known ones. */
+    public static QuantizedMatmul of(EngineOptions options) {
+        String v = options.engineProperties().get(PROPERTY);
         if (v == null || v.isBlank()) {
             return INT8;
         }

@@ -8,7 +8,7 @@
  * <p>Beyond the engine: {@link ai.peft4j.engine.onnx.OnnxLoraServing} serves many adapters of a
  * {@link ai.peft4j.api.peft.PeftModel} from one session, switched per request through ONNX
  * Runtime's {@code .onnx_adapter} files; {@link ai.peft4j.engine.onnx.OnnxExport} writes a model
- * any ONNX Runtime client loads; {@link ai.peft4j.engine.onnx.OnnxVsPytorchBench} measures
- * decoding speed against the PyTorch engine.
+ * any ONNX Runtime client loads. Tuning knobs are engine properties ({@code onnx.*} in
+ * {@link ai.peft4j.api.engine.EngineOptions}); benchmarks live on the examples side.
  */
 package ai.peft4j.engine.onnx;

@@ -105,19 +105,10 @@ class OnnxQuantizedTest {
     private synchronized DecoderRuntime[] pair(String model, Quantization q, QuantizedMatmul mode) {
         return runtimes.computeIfAbsent(model + "/" + q.id() + "/" + mode.id(), k -> {
             Checkpoint c = checkpoints.computeIfAbsent(model, n -> Checkpoint.open(Fixtures.model(n)));
-            String before = System.getProperty(QuantizedMatmul.PROPERTY);
-            System.setProperty(QuantizedMatmul.PROPERTY, mode.id());
-            try {
-                DecoderRuntime onnx = new OnnxEngine().load(c, options(q));
-                assertThat(((OnnxDecoderRuntime) onnx).quantizedMatmul()).isEqualTo(mode);
-                return new DecoderRuntime[] {onnx, new PtEngine().load(c, options(q))};
-            } finally {
-                if (before == null) {
-                    System.clearProperty(QuantizedMatmul.PROPERTY);
-                } else {
-                    System.setProperty(QuantizedMatmul.PROPERTY, before);
-                }
-            }
+            DecoderRuntime onnx = new OnnxEngine().load(c, options(q).withEngineProperty(QuantizedMatmul.PROPERTY, mode.id()));
+            assertThat(((OnnxDecoderRuntime) onnx).quantizedMatmul()).isEqualTo(mode);
+            // the pytorch engine ignores onnx's knobs
+            return new DecoderRuntime[] {onnx, new PtEngine().load(c, options(q).withEngineProperty(QuantizedMatmul.PROPERTY, mode.id()))};
         });
     }
 
@@ -329,5 +320,19 @@ class OnnxQuantizedTest {
             assertThat(onnx.shape()).isEqualTo(s.weightShape());
             assertThat((double) onnx.maxAbsDiff(pt)).as(s.weightKey()).isLessThan(1e-7);
         }
+    }
+
+    @Test
+    void anUnknownOrMisspelledEngineOptionIsRefusedListingTheKnownOnes() {
+        Checkpoint c = checkpoints.computeIfAbsent("tiny-gpt2", n -> Checkpoint.open(Fixtures.model(n)));
+        assertThatThrownBy(() -> new OnnxEngine().load(c, options(Quantization.INT4).withEngineProperty("onnx.quantised_matmul", "float32")))
+                .isInstanceOf(Peft4jException.class).hasMessageContaining("onnx.quantised_matmul")
+                .hasMessageContaining("onnx.quantized_matmul");
+        assertThatThrownBy(() -> new OnnxEngine().load(c, options(Quantization.INT4).withEngineProperty(QuantizedMatmul.PROPERTY, "fp8")))
+                .isInstanceOf(Peft4jException.class).hasMessageContaining("fp8").hasMessageContaining("float32");
+        assertThatThrownBy(() -> new PtEngine().load(c, options(Quantization.INT4).withEngineProperty("pytorch.threads", "2")))
+                .isInstanceOf(Peft4jException.class).hasMessageContaining("engine pytorch has no option 'pytorch.threads'");
+        assertThatThrownBy(() -> options(Quantization.INT4).withEngineProperty("quantized_matmul", "float32"))
+                .isInstanceOf(Peft4jException.class).hasMessageContaining("<engine>.<option>");
     }
 }

@@ -273,12 +273,14 @@ final class PtDecoderRuntime implements DecoderRuntime {
         int chunk = (int) Math.min(n, rowsPerChunk);
         try (NDManager fm = root.newSubManager()) {
             if (!withGradients) {
-                NDArray hidden = body(new PtOps(this, fm, req.inputIds(), req.positionIds(), req.attentionMask(), null, false,
-                        req.rowAdapters()), req);
+                PtOps ops = new PtOps(this, fm, req.inputIds(), req.positionIds(), req.attentionMask(), null, false,
+                        req.rowAdapters());
+                NDArray hidden = body(ops, req);
+                PtOps headOps = ops.cachingWeights();
                 double sum = 0;
                 for (int t0 = 0; t0 < n; t0 += chunk) {
                     try (NDManager cm = fm.newSubManager()) {
-                        sum += headLoss(cm, req, false, hidden, labels, first, from, t0, Math.min(n, t0 + chunk)).getFloat();
+                        sum += headLoss(headOps, cm, req, hidden, labels, first, from, t0, Math.min(n, t0 + chunk)).getFloat();
                     }
                 }
                 return new LossResult(sum, batch.targetCount(prefix), Map.of());
@@ -311,8 +313,9 @@ final class PtDecoderRuntime implements DecoderRuntime {
                 } else {
                     hidden = body(ops, req);
                 }
+                PtOps headOps = ops.cachingWeights();
                 if (chunk >= n && blockInputs == null) {
-                    NDArray loss = headLoss(fm, req, training, hidden, labels, first, from, 0, n);
+                    NDArray loss = headLoss(headOps, fm, req, hidden, labels, first, from, 0, n);
                     sum = loss.getFloat();
                     gc.backward(loss);
                 } else {
@@ -321,7 +324,7 @@ final class PtDecoderRuntime implements DecoderRuntime {
                     detached.setRequiresGradient(true);
                     for (int t0 = 0; t0 < n; t0 += chunk) {
                         try (NDManager cm = fm.newSubManager()) {
-                            NDArray loss = headLoss(cm, req, training, detached, labels, first, from, t0, Math.min(n, t0 + chunk));
+                            NDArray loss = headLoss(headOps, cm, req, detached, labels, first, from, t0, Math.min(n, t0 + chunk));
                             sum += loss.getFloat();
                             gc.backward(loss);
                         }
@@ -414,9 +417,9 @@ final class PtDecoderRuntime implements DecoderRuntime {
      * The LM head and summed next-token NLL for label positions {@code [t0, t1)} (relative to
      * {@code first}), whose predicting hidden positions start at {@code from + t0}; arrays in {@code cm}.
      */
-    private NDArray headLoss(NDManager cm, ForwardRequest req, boolean train, NDArray hidden, int[][] labels, int first, int from,
+    private NDArray headLoss(PtOps headOps, NDManager cm, ForwardRequest req, NDArray hidden, int[][] labels, int first, int from,
             int t0, int t1) {
-        PtOps ops = new PtOps(this, cm, req.inputIds(), req.positionIds(), req.attentionMask(), null, train, req.rowAdapters());
+        PtOps ops = headOps.scoped(cm);
         ForwardContext ctx = new ForwardContext(ops, req.hooks(), req.startsSequence());
         NDArray slice = hidden.get(new NDIndex(":, " + (from + t0) + ":" + (from + t1) + ", :"));
         slice.attach(cm);

@@ -82,6 +82,7 @@ public final class PtEngine implements Engine {
     @Override
     public DecoderRuntime load(Checkpoint checkpoint, EngineOptions options) {
         EngineOptions o = options == null ? EngineOptions.defaults() : options;
+        o.checkEngineProperties(name(), optionNames());
         djl();
         if (o.threads() > 0) {
             ai.djl.pytorch.jni.JniUtils.setNumThreads(o.threads());

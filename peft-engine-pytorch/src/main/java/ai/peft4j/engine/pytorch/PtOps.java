@@ -27,6 +27,9 @@ final class PtOps implements Ops {
     private final PtDecoderRuntime runtime;
     private final NDManager fm;
     private final State state;
+    /** Weights widened once for every scope made from this one (see {@link #cachingWeights()}), else null. */
+    private final Map<String, PtTensor> widened;
+    private final NDManager widenedScope;
 
     /** What every scope of one forward shares: inputs, mask, rotary tables and scalars, in the forward's manager. */
     private static final class State {
@@ -61,12 +64,16 @@ final class PtOps implements Ops {
         this.fm = forwardManager;
         this.state = new State(forwardManager, torchOwned(fm.create(toLong2(ids))), torchOwned(fm.create(toLong2(positionIds))),
                 attentionMask, cache, training, rowAdapters, runtime.config().slidingWindow());
+        this.widened = null;
+        this.widenedScope = null;
     }
 
-    private PtOps(PtOps parent, NDManager scope) {
+    private PtOps(PtOps parent, NDManager scope, Map<String, PtTensor> widened, NDManager widenedScope) {
         this.runtime = parent.runtime;
         this.fm = scope;
         this.state = parent.state;
+        this.widened = widened;
+        this.widenedScope = widenedScope;
     }
 
     /**
@@ -74,7 +81,16 @@ final class PtOps implements Ops {
      * (autograd keeps what a backward needs), so a block's temporaries do not outlive the block.
      */
     PtOps scoped(NDManager scope) {
-        return new PtOps(this, scope);
+        return new PtOps(this, scope, widened, widenedScope);
+    }
+
+    /**
+     * The same forward, but a weight read through it or any scope made from it is widened once,
+     * into this scope's manager, and reused: the chunked LM head reads the same (tied, float16)
+     * head weight for every chunk of a step.
+     */
+    PtOps cachingWeights() {
+        return new PtOps(this, fm, new HashMap<>(), fm);
     }
 
     /** The manager this scope's results belong to. */
@@ -141,6 +157,9 @@ final class PtOps implements Ops {
 
     @Override
     public Tensor param(String key) {
+        if (widened != null) {
+            return widened.computeIfAbsent(key, k -> runtime.paramTensor(k, widenedScope));
+        }
         return runtime.paramTensor(key, fm);
     }
 
