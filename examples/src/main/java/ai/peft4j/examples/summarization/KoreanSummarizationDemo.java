@@ -171,7 +171,7 @@ public final class KoreanSummarizationDemo {
         int agreement = 0;
         if (Engines.installed().stream().anyMatch(e -> e.name().equals("onnx")) && loraRow != null) {
             out.println("[4/4] the LoRA adapter on ONNX Runtime (same files, engine swapped by configuration)");
-            try (PeftModel model = PeftModel.open(modelDir, Engines.byName("onnx"), new EngineOptions("cpu", options.threads()));
+            try (PeftModel model = PeftModel.open(modelDir, Engines.byName("onnx"), onnxOptions());
                     TextTokenizer tok = TextTokenizer.load(modelDir)) {
                 model.loadAdapter(saved.get("lora"), "lora");
                 onnx = score("LoRA on ONNX Runtime", loraRow.trainableParameters(), 0, model, tok, eosId(model), test, rouge, out);
@@ -188,6 +188,22 @@ public final class KoreanSummarizationDemo {
         printTable(rows, onnx, out);
         printExamples(rows, test, out);
         return new Result(rows, test, saved, onnx, agreement);
+    }
+
+    /**
+     * The ONNX engine on the same base as training (precision, quantization): on a quantized base
+     * it multiplies in float32 unless told otherwise, as the PyTorch engine does, so the two
+     * engines' summaries can be compared one for one.
+     */
+    private EngineOptions onnxOptions() {
+        EngineOptions o = new EngineOptions("cpu", options.threads()).withWeightDtype(options.weightDtype())
+                .withQuantization(options.quantization(), options.quantizationBlockSize())
+                .withEngineProperties(options.engineProperties());
+        if (options.quantization() != ai.peft4j.api.quant.Quantization.NONE
+                && !options.engineProperties().containsKey("onnx.quantized_matmul")) {
+            o = o.withEngineProperty("onnx.quantized_matmul", "float32");
+        }
+        return o;
     }
 
     private static int eosId(PeftModel model) {

@@ -129,19 +129,31 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
             linearWeights.put(site.weightKey(), site.inOutLayout());
         }
         int int8Block = Integer.parseInt(options.engineProperty(OnnxEngine.NAME, "int8_block_size", "0").trim());
-        if (options.quantization() != Quantization.NONE) {
-            // Quantize up front, as the PyTorch engine does: the first forward does not pay, and memory is known.
-            linearWeights.entrySet().parallelStream().forEach(e -> quantized.put(e.getKey(), OnnxQuantizedWeight.of(
-                    QuantizedWeight.fromCheckpoint(checkpoint, e.getKey(), e.getValue(), options.quantization(),
-                            options.quantizationBlockSize()), e.getValue(), int8Block)));
-        }
-        if (options.weightDtype().equals("float16")) {
-            checkpoint.keys().parallelStream().filter(k -> !quantized.containsKey(k)).forEach(k -> {
-                ByteBuffer h = OnnxHalfWeights.load(checkpoint, k);
-                if (h != null) {
-                    half.put(k, h);
-                }
-            });
+        try {
+            if (options.quantization() != Quantization.NONE) {
+                // Quantize up front, as the PyTorch engine does: the first forward does not pay, and memory is known.
+                linearWeights.entrySet().parallelStream().forEach(e -> quantized.put(e.getKey(), OnnxQuantizedWeight.of(
+                        QuantizedWeight.fromCheckpoint(checkpoint, e.getKey(), e.getValue(), options.quantization(),
+                                options.quantizationBlockSize()), e.getValue(), int8Block)));
+            }
+            if (options.weightDtype().equals("float16")) {
+                checkpoint.keys().parallelStream().filter(k -> !quantized.containsKey(k)).forEach(k -> {
+                    ByteBuffer h = OnnxHalfWeights.load(checkpoint, k);
+                    if (h != null) {
+                        half.put(k, h);
+                    }
+                });
+            }
+        } catch (OutOfMemoryError e) {
+            // Codes and float16 copies live in direct buffers, capped by default at the heap size.
+            if (String.valueOf(e.getMessage()).contains("direct buffer memory")) {
+                quantized.clear();
+                half.clear();
+                throw new Peft4jException(checkpoint.directory() + ": the " + options.quantization().id() + "/" + options.weightDtype()
+                        + " base weights need more direct memory than this JVM allows (" + e.getMessage() + "); raise "
+                        + "-XX:MaxDirectMemorySize (the peft4j launcher sets it to the machine's memory)", e);
+            }
+            throw e;
         }
     }
 

@@ -38,6 +38,8 @@ final class PtBaseWeight {
     private final int cols;
     private final int blocks;
     private final int blockSize;
+    /** How many times this weight was widened to float32 (tests check a chunked head widens once per step). */
+    private final java.util.concurrent.atomic.AtomicLong widenings = new java.util.concurrent.atomic.AtomicLong();
     private final boolean inOut;
     private final long residentBytes;
     @SuppressWarnings("unused") // keeps a Java buffer that PyTorch wraps without copying reachable
@@ -175,10 +177,15 @@ final class PtBaseWeight {
     }
 
     /** The weight in float32, in the checkpoint's shape and layout, owned by {@code scope}. */
+    long widenings() {
+        return widenings.get();
+    }
+
     NDArray toFloat32(NDManager scope) {
         if (isFloat32()) {
             return values;
         }
+        widenings.incrementAndGet();
         // An op's result belongs to its first operand's manager, here the runtime's long-lived one:
         // move the first result into a temporary manager at once, so every intermediate lands there
         // and is freed below (only the result moves to the caller's scope).

@@ -153,6 +153,11 @@ final class PtDecoderRuntime implements DecoderRuntime {
         return PtTensor.of(baseWeight(key), scope);
     }
 
+    /** How many times the base weight {@code key} was widened to float32 so far (for tests). */
+    long widenings(String key) {
+        return baseWeight(key).widenings();
+    }
+
     private PtBaseWeight baseWeight(String key) {
         return base.computeIfAbsent(key, this::loadBase);
     }

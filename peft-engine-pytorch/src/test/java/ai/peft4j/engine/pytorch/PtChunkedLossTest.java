@@ -51,4 +51,22 @@ class PtChunkedLossTest {
         assertThat(maxDiff).as("max gradient difference (largest gradient %s)", maxAbs).isLessThan(1e-5 * Math.max(1, maxAbs));
         assertThat(run(2L * 1250 * 3).lossSum()).as("deterministic").isEqualTo(chunked.lossSum());
     }
+
+    @Test
+    void aHalfPrecisionHeadIsWidenedOncePerStepNotOncePerChunk() {
+        try (PeftModel model = PeftModel.open(Fixtures.model("tiny-llama-fp16"), new PtEngine(),
+                EngineOptions.defaults().withLossChunkElements(2L * 1250))) { // one position per chunk: 10 chunks
+            PtDecoderRuntime rt = (PtDecoderRuntime) model.runtime();
+            String head = "lm_head.weight";
+            assertThat(rt.parameters().get(head)).isNotNull();
+            long before = rt.widenings(head);
+            LossResult chunked = rt.lossAndGradients(new TrainBatch(IDS, MASK, LABELS), model.hooks(), false);
+            assertThat(rt.widenings(head) - before).as("widenings of the F16 head in one chunked step").isEqualTo(1);
+            try (PeftModel whole = PeftModel.open(Fixtures.model("tiny-llama-fp16"), new PtEngine(),
+                    EngineOptions.defaults().withLossChunkElements(0))) {
+                LossResult w = whole.runtime().lossAndGradients(new TrainBatch(IDS, MASK, LABELS), whole.hooks(), false);
+                assertThat(chunked.lossSum()).isCloseTo(w.lossSum(), within(1e-4));
+            }
+        }
+    }
 }
