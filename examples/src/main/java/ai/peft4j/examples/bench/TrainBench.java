@@ -25,15 +25,12 @@ import ai.peft4j.api.train.TrainingListener;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -44,7 +41,7 @@ import java.util.stream.Stream;
  * Training benchmarks on random weights of a preset shape, through the real {@link Trainer}.
  *
  * <ul>
- *   <li>{@code train --preset gpt2-small|tiny --method lora|prompt-tuning|full [--batch 4] [--seq 256]
+ *   <li>{@code train --preset gpt2-small|tiny|gptj-6b|polyglot-ko-1.3b --method lora|prompt-tuning|full [--batch 4] [--seq 256]
  *       [--steps 6] [--warmup 2] [--threads 2] [--config JSON] [--no-roofline]}: median step time,
  *       tokens/s, peak RSS, achieved GFLOP/s and its share of the GEMM peak measured in the same run.
  *       The method is found by name ({@link PeftMethods#byName}), so any installed plugin works.
@@ -60,54 +57,15 @@ import java.util.stream.Stream;
  * only, the weight gradients (the linear part once more); attention backward counts twice its
  * forward. Adapter FLOPs (LoRA's rank-r products) are left out: they are under 1%.
  *
+ * <p>The command line is {@code peft4j bench train|roofline|memory} (picocli); these methods take
+ * its options as a map without dashes.
+ *
  * <pre>{@code
- * TrainBench.main(new String[] {"train", "--preset", "tiny", "--method", "full"});
+ * TrainBench.Result r = TrainBench.train(Map.of("preset", "tiny", "method", "full"), new PrintWriter(System.out, true));
  * }</pre>
  */
 public final class TrainBench {
     private TrainBench() {}
-
-    public static void main(String[] args) throws Exception {
-        if (args.length == 0) {
-            System.err.println("usage: TrainBench train|roofline|memory [--preset gpt2-small|tiny] [--method lora|prompt-tuning|full] "
-                    + "[--batch 4] [--seq 256] [--steps N] [--warmup N] [--threads 2] [--config JSON] [--probe N] [--no-roofline]");
-            System.exit(2);
-        }
-        Map<String, String> o = options(args);
-        String cmd = args[0];
-        PrintWriter out = new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true);
-        switch (cmd) {
-            case "train":
-                train(o, out);
-                break;
-            case "roofline":
-                roofline(o, true, out);
-                break;
-            case "memory":
-                memory(o, out);
-                break;
-            default:
-                throw new Peft4jException("unknown bench '" + cmd + "'; use train, roofline or memory");
-        }
-    }
-
-    private static Map<String, String> options(String[] args) {
-        Map<String, String> o = new LinkedHashMap<>();
-        for (int i = 1; i < args.length; i++) {
-            if (!args[i].startsWith("--")) {
-                throw new Peft4jException("unexpected argument '" + args[i] + "'");
-            }
-            String k = args[i].substring(2);
-            if (k.startsWith("no-")) {
-                o.put(k, "true");
-            } else if (i + 1 < args.length) {
-                o.put(k, args[++i]);
-            } else {
-                throw new Peft4jException("--" + k + " needs a value");
-            }
-        }
-        return o;
-    }
 
     private static int intOpt(Map<String, String> o, String k, int def) {
         return o.containsKey(k) ? Integer.parseInt(o.get(k)) : def;
@@ -370,7 +328,12 @@ public final class TrainBench {
         return peak;
     }
 
-    private static void memory(Map<String, String> o, PrintWriter out) throws Exception {
+    /**
+     * The native-memory soak: RSS after {@code probe} and after {@code steps} training steps (it
+     * must stay flat; a leak per step shows as growth). Options as {@link #train}'s, plus
+     * {@code steps} (default 2000) and {@code probe} (default 200).
+     */
+    public static void memory(Map<String, String> o, PrintWriter out) throws Exception {
         String preset = o.getOrDefault("preset", "tiny");
         String method = o.getOrDefault("method", "full");
         int batch = intOpt(o, "batch", 2);

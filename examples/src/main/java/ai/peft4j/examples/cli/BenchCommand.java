@@ -13,6 +13,7 @@ import picocli.CommandLine.Spec;
  * peft4j bench generate --engine both --preset gpt2-small --threads 2 --repeats 5
  * peft4j bench train --preset gpt2-small --method lora --batch 4 --seq 256
  * peft4j bench roofline --preset gpt2-small --threads 2
+ * peft4j bench memory --preset tiny --steps 2000 --probe 200
  * }</pre>
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (heavy: run them on a quiet machine).",
@@ -20,6 +21,7 @@ import picocli.CommandLine.Spec;
             BenchGenerateCommand.class,
             BenchTrainCommand.class,
             BenchRooflineCommand.class,
+            BenchMemoryCommand.class,
         })
 public final class BenchCommand implements Callable<Integer> {
     @Spec

@@ -29,6 +29,17 @@ class CliBenchTrainTest {
     }
 
     @Test
+    void benchMemoryReadsRssAtTheProbeAndAtTheEnd() {
+        CliRun run = CliRun.of("bench", "memory", "--preset", "tiny", "--steps", "4", "--probe", "2", "--seq", "16", "--threads", "1");
+        assertThat(run.exit()).as(run.toString()).isZero();
+        assertThat(run.out()).containsPattern("after 2 steps: RSS \\d+ KiB").containsPattern("after 4 steps: RSS \\d+ KiB")
+                .containsPattern("result: memory tiny full: RSS after 2 steps \\d+ KiB, after 4 steps \\d+ KiB");
+        CliRun bad = CliRun.of("bench", "memory", "--steps", "4", "--probe", "9");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("--probe");
+    }
+
+    @Test
     void anUnknownPresetIsAOneLineError() {
         CliRun run = CliRun.of("bench", "train", "--preset", "gpt5");
         assertThat(run.exit()).isEqualTo(2);
