@@ -218,7 +218,7 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
 
     /**
      * Runs a forward on the session of {@code trace} (traced from the request when null) with the
-     * given run options (per-run LoRA adapters), or none.
+     * given run options (per-run adapters), or none.
      */
     Logits forward(ForwardRequest request, KvCache kvCache, Trace given, OrtSession.RunOptions runOptions) {
         OnnxKvCache cache = request.validate(this, kvCache, OnnxKvCache.class);
@@ -316,17 +316,17 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
     // ---- tracing and sessions -------------------------------------------------------------------
 
     /**
-     * One session that serves many adapters per request through ONNX Runtime's native LoRA
-     * support; see {@link OnnxLoraServing}.
+     * One session that serves many adapters per request through ONNX Runtime's native per-run
+     * adapters; see {@link OnnxSharedGraphServing}.
      *
      * @param template the hooks of one adapter slot, traced once
      * @param defaults the default (no-op) value of every parameter adapters may override; a
      *     zero-size dimension is dynamic (the LoRA rank)
      * @param maxRank the largest dynamic dimension an adapter may bring, or 0 for no limit
      */
-    public OnnxLoraServing loraServing(HookSet template, Map<String, HostTensor> defaults, int maxRank) {
+    public OnnxSharedGraphServing sharedGraphServing(HookSet template, Map<String, HostTensor> defaults, int maxRank) {
         checkOpen();
-        return new OnnxLoraServing(this, template, defaults, maxRank);
+        return new OnnxSharedGraphServing(this, template, defaults, maxRank);
     }
 
     /** The number of live ONNX Runtime sessions (for tests and diagnostics). */
@@ -355,7 +355,7 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
 
     /**
      * Traces the architecture with these hooks into a graph. Keys in {@code overridable} become
-     * graph inputs that carry a default initializer (for ONNX Runtime's per-run LoRA adapters).
+     * graph inputs that carry a default initializer (for ONNX Runtime's per-run adapters).
      */
     Trace traceGraph(HookSet hooks, Variant variant, Map<String, HostTensor> overridable) {
         return traceGraph(hooks, variant, overridable, null);
