@@ -178,26 +178,17 @@ class OnnxPytorchBadRequestTest {
     }
 
     @Test
-    void aForeignCacheIsRefusedAlikeButForTheEngineName() {
-        KvCache foreign = new KvCache() {
-            @Override
-            public int length() {
-                return 0;
-            }
-
-            @Override
-            public void reorder(int[] rows) {}
-
-            @Override
-            public void close() {}
-        };
+    void theOtherEnginesCacheIsRefusedAlikeButForTheNames() {
         String[] messages = new String[2];
         for (int i = 0; i < 2; i++) {
             DecoderRuntime rt = pair[i];
-            Throwable t = catchThrowable(() -> rt.forward(start(tokens(3), HookSet.EMPTY), foreign));
-            assertThat(t).isInstanceOf(Peft4jException.class);
-            messages[i] = t.getMessage().replace("the " + rt.engine().name() + " engine", "the ENGINE engine");
+            try (KvCache foreign = pair[1 - i].newCache()) {
+                Throwable t = catchThrowable(() -> rt.forward(start(tokens(3), HookSet.EMPTY), foreign));
+                assertThat(t).isInstanceOf(Peft4jException.class);
+                messages[i] = t.getMessage().replace("the " + rt.engine().name() + " engine", "the ENGINE engine")
+                        .replace(foreign.getClass().getName(), "CACHE");
+            }
         }
-        assertThat(messages[1]).isEqualTo(messages[0]).contains("needs its own cache");
+        assertThat(messages[1]).isEqualTo(messages[0]).isEqualTo("the ENGINE engine needs its own cache (runtime.newCache()), got CACHE");
     }
 }
