@@ -11,6 +11,7 @@ import ai.peft4j.api.engine.EngineOptions;
 import ai.peft4j.api.engine.Logits;
 import ai.peft4j.api.model.DecoderConfig;
 import ai.peft4j.api.peft.PeftModel;
+import ai.peft4j.api.serving.ModelExport;
 import ai.peft4j.engine.onnx.OnnxEngine;
 import ai.peft4j.engine.onnx.OnnxExport;
 import ai.peft4j.testkit.Fixtures;
@@ -46,7 +47,7 @@ class LoraOnnxExportTest {
         try (PeftModel model = PeftModel.open(Fixtures.model(base), new OnnxEngine(), new EngineOptions("cpu", 1))) {
             model.loadAdapter(dirs.get("patterns"), "patterns");
             model.loadAdapter(dirs.get("default"), "default");
-            r = OnnxExport.write(model, out, OnnxExport.WeightStorage.LINK);
+            r = ModelExport.write(model, OnnxExport.to(out, OnnxExport.WeightStorage.LINK));
         }
         assertThat(r.adapterFiles()).containsEntry("patterns", "patterns.onnx_adapter").containsEntry("default", "default.onnx_adapter");
         JsonObject description = Fixtures.json(out.resolve(OnnxExport.DESCRIPTION_FILE));
@@ -84,7 +85,7 @@ class LoraOnnxExportTest {
         try (PeftModel model = PeftModel.open(Fixtures.model("tiny-llama"), new OnnxEngine(), new EngineOptions("cpu", 1))) {
             model.loadAdapter(dir, "default");
             model.merge("default", true);
-            r = OnnxExport.write(model, out, OnnxExport.WeightStorage.LINK);
+            r = ModelExport.write(model, OnnxExport.to(out, OnnxExport.WeightStorage.LINK));
         }
         assertThat(r.adapterFiles()).isEmpty();
         assertThat(r.weightFiles()).contains(OnnxExport.DATA_FILE);

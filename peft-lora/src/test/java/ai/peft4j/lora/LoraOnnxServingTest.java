@@ -13,10 +13,11 @@ import ai.peft4j.api.generate.Generator;
 import ai.peft4j.api.io.HostTensor;
 import ai.peft4j.api.peft.AdapterFiles;
 import ai.peft4j.api.peft.PeftModel;
+import ai.peft4j.api.serving.AdapterServing;
+import ai.peft4j.api.serving.ServedAdapter;
 import ai.peft4j.engine.onnx.OnnxAdapterFile;
 import ai.peft4j.engine.onnx.OnnxDecoderRuntime;
 import ai.peft4j.engine.onnx.OnnxEngine;
-import ai.peft4j.engine.onnx.OnnxLoraServing;
 import ai.peft4j.engine.pytorch.PtEngine;
 import ai.peft4j.testkit.Fixtures;
 import ai.peft4j.testkit.LogitsAssert;
@@ -41,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * LoRA adapters of a {@link PeftModel} served per request from one ONNX Runtime session through
- * {@link OnnxLoraServing#of}: the template is the rsLoRA fixture with rank and alpha patterns
+ * {@link AdapterServing#of}: the template is the rsLoRA fixture with rank and alpha patterns
  * (a different scale per site), served beside PEFT's {@code lora-default} (a subset of its
  * targets, another scale) and a random adapter of the template's config. Each request equals a
  * model holding that adapter alone.
@@ -59,7 +60,7 @@ class LoraOnnxServingTest {
 
     private final Map<String, Path> dirs = new LinkedHashMap<>();
     private PeftModel model;
-    private OnnxLoraServing serving;
+    private AdapterServing serving;
     /** Per adapter name (null: base), logits and greedy ids of a model holding only that adapter. */
     private final Map<String, float[]> alone = new HashMap<>();
     private final Map<String, int[][]> aloneIds = new HashMap<>();
@@ -79,7 +80,7 @@ class LoraOnnxServingTest {
         for (String n : NAMES) {
             model.loadAdapter(dirs.get(n), n);
         }
-        serving = OnnxLoraServing.of(model, 8);
+        serving = AdapterServing.of(model, 8);
         for (String n : NAMES) {
             try (PeftModel m = open()) {
                 m.loadAdapter(dirs.get(n), n);
@@ -116,11 +117,11 @@ class LoraOnnxServingTest {
         }
     }
 
-    private OnnxLoraServing.Adapter handle(String name) {
+    private ServedAdapter handle(String name) {
         return name == null ? null : serving.adapter(name);
     }
 
-    private Logits forward(int[][] ids, int[][] mask, OnnxLoraServing.Adapter a) {
+    private Logits forward(int[][] ids, int[][] mask, ServedAdapter a) {
         return serving.forward(ForwardRequest.start(ids, mask, serving.hooks(), null, false), null, a);
     }
 
@@ -168,7 +169,7 @@ class LoraOnnxServingTest {
         assertThat(files.keySet()).containsExactly(NAMES);
         for (String n : NAMES) {
             assertThat(files.get(n).getFileName().toString()).isEqualTo(n + OnnxAdapterFile.EXTENSION);
-            try (OnnxLoraServing.Adapter a = serving.load(files.get(n))) {
+            try (ServedAdapter a = serving.load(files.get(n))) {
                 LogitsAssert.assertClose(forward(IDS, MASK, a), alone.get(n), MASK, 0, 1e-5, "file " + n);
             }
         }
@@ -212,7 +213,7 @@ class LoraOnnxServingTest {
         try (PeftModel m = open()) {
             m.loadAdapter(dirs.get("default"), "qv");
             m.loadAdapter(Fixtures.adapter(MODEL, "lora-all-linear"), "all");
-            assertThatThrownBy(() -> OnnxLoraServing.of(m, 8)).isInstanceOf(Peft4jException.class)
+            assertThatThrownBy(() -> AdapterServing.of(m, 8)).isInstanceOf(Peft4jException.class)
                     .hasMessageContaining("LoRA adapter 'all' targets modules the template 'qv' does not")
                     .hasMessageContaining("model.layers.0.self_attn.o_proj");
         }
@@ -223,7 +224,7 @@ class LoraOnnxServingTest {
         try (PeftModel m = open()) {
             m.loadAdapter(dirs.get("default"), "qv");
             m.addAdapter("wide", LoraConfig.builder().r(16).loraAlpha(16).targetModules(List.of("q_proj", "v_proj")).build());
-            assertThatThrownBy(() -> OnnxLoraServing.of(m, 8)).isInstanceOf(Peft4jException.class)
+            assertThatThrownBy(() -> AdapterServing.of(m, 8)).isInstanceOf(Peft4jException.class)
                     .hasMessageContaining("wide").hasMessageContaining("rank 16, larger than the 8");
         }
     }
@@ -241,7 +242,7 @@ class LoraOnnxServingTest {
     void servingNeedsTheOnnxEngine() {
         try (PeftModel m = PeftModel.open(Fixtures.model(MODEL), new PtEngine(), new EngineOptions("cpu", 1))) {
             m.loadAdapter(dirs.get("default"), "qv");
-            assertThatThrownBy(() -> OnnxLoraServing.of(m, 8)).isInstanceOf(Peft4jException.class)
+            assertThatThrownBy(() -> AdapterServing.of(m, 8)).isInstanceOf(Peft4jException.class)
                     .hasMessageContaining("needs the onnx engine");
         }
     }

@@ -13,7 +13,7 @@ import ai.peft4j.api.method.PeftMethods;
 import ai.peft4j.api.model.HookSet;
 import ai.peft4j.api.peft.PeftModel;
 import ai.peft4j.api.quant.Quantization;
-import ai.peft4j.engine.onnx.OnnxLoraServing;
+import ai.peft4j.api.serving.AdapterServing;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +35,7 @@ import java.util.SplittableRandom;
  * in float16, {@code -int8} / {@code -int4} quantizes them on load (int4 in blocks of
  * {@value #INT4_BLOCK}). {@code onnx-lora} serves two rank-8 LoRA adapters (the real LoRA plugin,
  * on the preset's default targets) from one ONNX Runtime session through
- * {@link OnnxLoraServing}, switching adapter every request: the cost of per-request adapters
+ * {@link AdapterServing}, switching adapter every request: the cost of per-request adapters
  * against the plain graph (what a merged adapter runs).
  *
  * <pre>{@code
@@ -158,7 +158,7 @@ public final class GenerateBench {
         final double loadMs;
         final int[] prompt;
         final List<DecoderRuntime> targets = new ArrayList<>();
-        OnnxLoraServing serving;
+        AdapterServing serving;
         HookSet hooks = HookSet.EMPTY;
         double firstMs;
         long rssGrowthMb;
@@ -180,7 +180,7 @@ public final class GenerateBench {
                 for (int a = 0; a < 2; a++) {
                     model.setSeed(31 + a).addAdapter("bench-adapter-" + a, config);
                 }
-                serving = OnnxLoraServing.of(model, 8);
+                serving = AdapterServing.of(model, 8);
                 hooks = serving.hooks();
                 for (String a : serving.adapterNames()) {
                     targets.add(serving.runtime(serving.adapter(a)));

@@ -3,6 +3,7 @@ package ai.peft4j.examples.cli;
 import ai.peft4j.api.Peft4jException;
 import ai.peft4j.api.engine.EngineOptions;
 import ai.peft4j.api.engine.Engines;
+import ai.peft4j.api.serving.ModelExport;
 import ai.peft4j.engine.onnx.OnnxExport;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -52,7 +53,7 @@ public final class ExportOnnxCommand implements Callable<Integer> {
         };
         try (LoadedModel m = LoadedModel.open(model, Engines.byName("onnx"), new EngineOptions("cpu", 1))) {
             adapterFlags.apply(m.model());
-            OnnxExport.Result r = OnnxExport.write(m.model(), out, storage);
+            OnnxExport.Result r = ModelExport.write(m.model(), OnnxExport.to(out, storage));
             var o = spec.commandLine().getOut();
             o.printf(Locale.ROOT, "exported %s to %s in %.1f s%n", model, out, r.seconds());
             o.printf(Locale.ROOT, "  %s, weights %.1f MB in %s (%.1f MB copied)%n", OnnxExport.MODEL_FILE, r.weightBytes() / 1e6,

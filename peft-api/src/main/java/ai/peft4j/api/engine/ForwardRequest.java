@@ -1,6 +1,7 @@
 package ai.peft4j.api.engine;
 
 import ai.peft4j.api.Peft4jException;
+import ai.peft4j.api.model.DecoderConfig;
 import ai.peft4j.api.model.HookSet;
 
 /**
@@ -11,6 +12,10 @@ import ai.peft4j.api.model.HookSet;
  * <p>Use {@link #start} for the first forward of a sequence and {@link #next} for each decoding
  * step; they derive the mask and positions the way Hugging Face {@code generate} does (positions
  * count attended tokens; with a soft prompt, PEFT's absolute positions are used instead).
+ *
+ * <p>The constructor checks the request's own shapes; {@link #validate} checks it against a model
+ * and a cache, which every engine does first, so a bad request fails with the same message on
+ * every engine.
  *
  * <pre>{@code
  * ForwardRequest req = ForwardRequest.start(ids, mask, hooks, null, false);
@@ -151,5 +156,72 @@ public final class ForwardRequest {
 
     public int length() {
         return inputIds[0].length;
+    }
+
+    /**
+     * Checks this request against the runtime's model and the cache it is to run with, before an
+     * engine does anything with it, and returns the cache as the engine's own type. In order:
+     * the cache is the engine's ({@code cacheType}); a decoding step has a cache; every token id is
+     * in the vocabulary; the positions seen (cached + soft-prompt + new) fit the model's context and
+     * sliding window; the mask covers exactly those; the position ids cover the soft-prompt and new
+     * positions and lie inside the context; the cache holds as many rows as the request.
+     *
+     * <pre>{@code
+     * PtKvCache cache = request.validate(this, kvCache, PtKvCache.class);  // inside an engine's forward
+     * }</pre>
+     *
+     * @param cache the cache, or null for a forward without one
+     * @throws Peft4jException naming the first thing that is wrong
+     */
+    public <C extends KvCache> C validate(DecoderRuntime runtime, KvCache cache, Class<C> cacheType) {
+        if (cache != null && !cacheType.isInstance(cache)) {
+            throw new Peft4jException("the " + runtime.engine().name() + " engine needs its own cache (runtime.newCache()), got "
+                    + cache.getClass().getName());
+        }
+        if (cache == null && !startsSequence) {
+            throw new Peft4jException("a decoding step needs the cache of the forward that started the sequence");
+        }
+        DecoderConfig cfg = runtime.config();
+        int vocab = cfg.vocabSize();
+        for (int i = 0; i < inputIds.length; i++) {
+            for (int j = 0; j < inputIds[i].length; j++) {
+                int id = inputIds[i][j];
+                if (id < 0 || id >= vocab) {
+                    throw new Peft4jException("token id " + id + " (row " + i + ", position " + j + ") is outside the vocabulary (0.."
+                            + (vocab - 1) + ")");
+                }
+            }
+        }
+        int total = attentionMask[0].length;
+        if (total > cfg.maxPositions()) {
+            throw new Peft4jException("sequence of " + total + " positions exceeds the model's context of " + cfg.maxPositions()
+                    + " (max_position_embeddings); shorten the prompt or max new tokens");
+        }
+        if (cfg.slidingWindow() > 0 && total > cfg.slidingWindow()) {
+            throw new Peft4jException("sequence of " + total + " positions exceeds the model's sliding window of "
+                    + cfg.slidingWindow() + "; sliding-window attention beyond the window is not implemented yet");
+        }
+        int past = cache == null ? 0 : cache.length();
+        int fresh = positionIds[0].length;
+        if (past + fresh != total) {
+            throw new Peft4jException("attention mask has " + total + " positions; cache " + past + " + new " + fresh + " expected");
+        }
+        int prefix = startsSequence ? hooks.prefixLength() : 0;
+        if (fresh != length() + prefix) {
+            throw new Peft4jException("position ids cover " + fresh + " positions but the request has " + length() + " tokens"
+                    + (prefix > 0 ? " + " + prefix + " virtual tokens" : ""));
+        }
+        for (int i = 0; i < positionIds.length; i++) {
+            for (int p : positionIds[i]) {
+                if (p < 0 || p >= cfg.maxPositions()) {
+                    throw new Peft4jException("position id " + p + " (row " + i + ") is outside the model's context (0.."
+                            + (cfg.maxPositions() - 1) + ")");
+                }
+            }
+        }
+        if (cache != null && cache.batch() >= 0 && cache.batch() != batch()) {
+            throw new Peft4jException("the cache holds " + cache.batch() + " rows but the request has " + batch());
+        }
+        return cacheType.cast(cache);
     }
 }

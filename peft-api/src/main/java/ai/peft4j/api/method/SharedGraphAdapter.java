@@ -8,7 +8,8 @@ import java.util.Map;
  * An adapter whose hooks can compute every adapter of its structure when their parameters are
  * fed in as graph inputs, so one compiled graph serves many adapters switched per request (ONNX
  * Runtime's per-run adapters). This adapter is the template: its {@link ParameterStore} keys
- * name the inputs. Engines use the interface without knowing the method.
+ * name the inputs. {@link ai.peft4j.api.serving.AdapterServing} uses the interface without
+ * knowing the method, and engines see only the hooks and parameters it yields.
  *
  * <pre>{@code
  * SharedGraphAdapter template = (SharedGraphAdapter) model.adapter("first");

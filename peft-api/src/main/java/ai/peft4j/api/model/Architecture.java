@@ -9,12 +9,14 @@ import java.util.Set;
  * A decoder family written once against {@link ai.peft4j.api.ops.Ops}. Implementations are found
  * with {@link java.util.ServiceLoader} (see {@link Architectures}), so a new family is a new jar.
  *
- * <p>A forward is {@code lmHead(decode(applyInputHooks(embed(ctx))))}; the runtime drives the three
- * stages so that soft prompts can enter between the embedding and the body.
+ * <p>An architecture supplies the stages of a forward ({@link #embed}, {@link #beforeBlocks},
+ * each {@link #block}, {@link #finalNorm}, {@link #lmHead}); their order, with the input hooks
+ * (soft prompts) between the embedding and the body, lives once in
+ * {@link ai.peft4j.api.engine.DecoderForward}, which every engine drives.
  *
  * <pre>{@code
  * Architecture arch = Architectures.forConfig(cfg);
- * Tensor logits = arch.lmHead(ctx, arch.decode(ctx, ctx.applyInputHooks(arch.embed(ctx))));
+ * Tensor logits = new DecoderForward(arch, cfg).logits(ctx, false);
  * }</pre>
  */
 public interface Architecture {
@@ -38,20 +40,11 @@ public interface Architecture {
     Tensor embed(ForwardContext ctx, DecoderConfig config);
 
     /**
-     * The decoder body: from input embeddings to the final-norm output {@code [b, s, hidden]}. It is
-     * {@link #beforeBlocks}, every {@link #block} in order, then {@link #finalNorm}; engines that
-     * scope memory per block (or recompute blocks for activation checkpointing) drive those three
-     * themselves, so an architecture only overrides this to change the composition.
+     * What runs between the (hooked) input embeddings and block 0: learned positions, for example.
+     * Engines drive this, every {@link #block} and {@link #finalNorm} one by one (to scope memory
+     * per block, or recompute blocks for activation checkpointing), through
+     * {@link ai.peft4j.api.engine.DecoderForward}.
      */
-    default Tensor decode(ForwardContext ctx, DecoderConfig config, Tensor inputEmbeddings) {
-        Tensor x = beforeBlocks(ctx, config, inputEmbeddings);
-        for (int i = 0; i < config.numLayers(); i++) {
-            x = block(ctx, config, i, x);
-        }
-        return finalNorm(ctx, config, x);
-    }
-
-    /** What runs between the (hooked) input embeddings and block 0: learned positions, for example. */
     default Tensor beforeBlocks(ForwardContext ctx, DecoderConfig config, Tensor inputEmbeddings) {
         return inputEmbeddings;
     }

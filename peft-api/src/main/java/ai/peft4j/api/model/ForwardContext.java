@@ -34,6 +34,14 @@ public final class ForwardContext {
         return hooks;
     }
 
+    /**
+     * The same forward seen through other ops: an engine that runs a segment in a memory scope of
+     * its own (see {@link ai.peft4j.api.engine.DecoderForward.Segments}) hands it this.
+     */
+    public ForwardContext withOps(Ops scopedOps) {
+        return new ForwardContext(scopedOps, hooks, applyInputHooks);
+    }
+
     /** Runs a hookable linear layer: input hooks, the base weight, then output hooks. */
     public Tensor linear(LinearSite site, Tensor x) {
         var siteHooks = hooks.linearHooks(site.module());

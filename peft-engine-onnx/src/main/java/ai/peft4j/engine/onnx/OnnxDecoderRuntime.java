@@ -10,6 +10,7 @@ import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import ai.peft4j.api.Peft4jException;
 import ai.peft4j.api.checkpoint.Checkpoint;
+import ai.peft4j.api.engine.DecoderForward;
 import ai.peft4j.api.engine.DecoderRuntime;
 import ai.peft4j.api.engine.Engine;
 import ai.peft4j.api.engine.EngineOptions;
@@ -19,14 +20,12 @@ import ai.peft4j.api.engine.Logits;
 import ai.peft4j.api.engine.AbstractParameterStore;
 import ai.peft4j.api.engine.ParameterStore;
 import ai.peft4j.api.io.HostTensor;
-import ai.peft4j.api.model.Architecture;
 import ai.peft4j.api.model.DecoderConfig;
 import ai.peft4j.api.model.ForwardContext;
 import ai.peft4j.api.model.HookSet;
 import ai.peft4j.api.model.LinearSite;
 import ai.peft4j.api.quant.Quantization;
 import ai.peft4j.api.quant.QuantizedWeight;
-import ai.peft4j.api.ops.Tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -91,6 +90,8 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
     private final Map<String, ByteBuffer> half = new ConcurrentHashMap<>();
     private final Map<String, OnnxTensor> halfTensors = new ConcurrentHashMap<>();
     private final Store store;
+    /** The forward sequence, traced as it comes. */
+    private final DecoderForward forward;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final Map<String, OnnxTensor> baseTensors = new ConcurrentHashMap<>();
     private final Map<HookSet, Map<Variant, Trace>> traces = Collections.synchronizedMap(new WeakHashMap<>());
@@ -115,6 +116,7 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
         this.engine = engine;
         this.checkpoint = checkpoint;
         this.store = new Store(checkpoint);
+        this.forward = new DecoderForward(checkpoint.architecture(), checkpoint.config());
         this.env = env;
         this.options = options;
         this.threads = options.threads();
@@ -228,17 +230,10 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
 
     /**
      * Runs a forward on the session of {@code trace} (traced from the request when null) with the
-     * given run options (per-run LoRA adapters), or none.
+     * given run options (per-run adapters), or none.
      */
     Logits forward(ForwardRequest request, KvCache kvCache, Trace given, OrtSession.RunOptions runOptions) {
-        if (kvCache != null && !(kvCache instanceof OnnxKvCache)) {
-            throw new Peft4jException("the onnx engine needs its own cache (runtime.newCache()), got " + kvCache.getClass().getName());
-        }
-        OnnxKvCache cache = (OnnxKvCache) kvCache;
-        if (cache == null && !request.startsSequence()) {
-            throw new Peft4jException("a decoding step needs the cache of the forward that started the sequence");
-        }
-        checkShapes(request, cache);
+        OnnxKvCache cache = request.validate(this, kvCache, OnnxKvCache.class);
         lock.readLock().lock();
         try {
             checkOpen();
@@ -248,32 +243,6 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
             return run(session, trace, request, cache, runOptions);
         } finally {
             lock.readLock().unlock();
-        }
-    }
-
-    private void checkShapes(ForwardRequest request, OnnxKvCache cache) {
-        int total = request.attentionMask()[0].length;
-        DecoderConfig cfg = config();
-        if (total > cfg.maxPositions()) {
-            throw new Peft4jException("sequence of " + total + " positions exceeds the model's context of " + cfg.maxPositions()
-                    + " (max_position_embeddings); shorten the prompt or max new tokens");
-        }
-        if (cfg.slidingWindow() > 0 && total > cfg.slidingWindow()) {
-            throw new Peft4jException("sequence of " + total + " positions exceeds the model's sliding window of "
-                    + cfg.slidingWindow() + "; sliding-window attention beyond the window is not implemented yet");
-        }
-        int past = cache == null ? 0 : cache.length();
-        int fresh = request.positionIds()[0].length;
-        if (past + fresh != total) {
-            throw new Peft4jException("attention mask has " + total + " positions; cache " + past + " + new " + fresh + " expected");
-        }
-        int prefix = request.startsSequence() ? request.hooks().prefixLength() : 0;
-        if (fresh != request.length() + prefix) {
-            throw new Peft4jException("position ids cover " + fresh + " positions but the request has " + request.length()
-                    + " tokens" + (prefix > 0 ? " + " + prefix + " virtual tokens" : ""));
-        }
-        if (cache != null && !cache.isEmpty() && cache.batch() != request.batch()) {
-            throw new Peft4jException("the cache holds " + cache.batch() + " rows but the request has " + request.batch());
         }
     }
 
@@ -359,17 +328,17 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
     // ---- tracing and sessions -------------------------------------------------------------------
 
     /**
-     * One session that serves many adapters per request through ONNX Runtime's native LoRA
-     * support; see {@link OnnxLoraServing}.
+     * One session that serves many adapters per request through ONNX Runtime's native per-run
+     * adapters; see {@link OnnxSharedGraphServing}.
      *
      * @param template the hooks of one adapter slot, traced once
      * @param defaults the default (no-op) value of every parameter adapters may override; a
      *     zero-size dimension is dynamic (the LoRA rank)
      * @param maxRank the largest dynamic dimension an adapter may bring, or 0 for no limit
      */
-    public OnnxLoraServing loraServing(HookSet template, Map<String, HostTensor> defaults, int maxRank) {
+    public OnnxSharedGraphServing sharedGraphServing(HookSet template, Map<String, HostTensor> defaults, int maxRank) {
         checkOpen();
-        return new OnnxLoraServing(this, template, defaults, maxRank);
+        return new OnnxSharedGraphServing(this, template, defaults, maxRank);
     }
 
     /** The number of live ONNX Runtime sessions (for tests and diagnostics). */
@@ -398,7 +367,7 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
 
     /**
      * Traces the architecture with these hooks into a graph. Keys in {@code overridable} become
-     * graph inputs that carry a default initializer (for ONNX Runtime's per-run LoRA adapters).
+     * graph inputs that carry a default initializer (for ONNX Runtime's per-run adapters).
      */
     Trace traceGraph(HookSet hooks, Variant variant, Map<String, HostTensor> overridable) {
         return traceGraph(hooks, variant, overridable, null);
@@ -422,17 +391,11 @@ public final class OnnxDecoderRuntime implements DecoderRuntime {
      */
     Trace traceGraph(HookSet hooks, Variant variant, Map<String, HostTensor> overridable, Placement placement) {
         DecoderConfig cfg = config();
-        Architecture arch = architecture();
         GraphBuilder g = new GraphBuilder();
         Resolver resolver = new Resolver(overridable, placement);
         OnnxOps ops = new OnnxOps(g, resolver, cfg.numLayers(), cfg.numKvHeads(), cfg.headDim(), variant.mixedRows(),
                 quantizedMatmul.accuracyLevel());
-        ForwardContext ctx = new ForwardContext(ops, hooks, variant.startsSequence());
-        Tensor h = arch.decode(ctx, cfg, ctx.applyInputHooks(arch.embed(ctx, cfg)));
-        if (variant.lastPositionOnly()) {
-            h = ops.lastPosition(h);
-        }
-        ops.finish(arch.lmHead(ctx, cfg, h));
+        ops.finish(forward.logits(new ForwardContext(ops, hooks, variant.startsSequence()), variant.lastPositionOnly()));
         ModelProto model = g.model();
         byte[] bytes = model.toByteArray();
         return new Trace(sha256(bytes), bytes, Collections.unmodifiableMap(resolver.adapterShapes),

@@ -8,9 +8,14 @@ import ai.peft4j.api.engine.Capability;
 import ai.peft4j.api.engine.DecoderRuntime;
 import ai.peft4j.api.engine.Engine;
 import ai.peft4j.api.engine.EngineOptions;
+import ai.peft4j.api.io.HostTensor;
+import ai.peft4j.api.model.HookSet;
+import ai.peft4j.api.serving.SharedGraphEngine;
+import ai.peft4j.api.serving.SharedGraphServing;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -18,7 +23,9 @@ import java.util.Set;
  * traced through the op interface into ONNX graphs, so it runs every model and method the
  * PyTorch engine runs, without model-specific code; it does not train. Quantized bases
  * ({@code withQuantization}) run ONNX Runtime's own {@code MatMulNBits} kernels on the int8/int4
- * codes; {@code weightDtype float16} holds the weights in float16 and widens them per use.
+ * codes; {@code weightDtype float16} holds the weights in float16 and widens them per use. As a
+ * {@link SharedGraphEngine} it serves many adapters from one session, chosen per request
+ * ({@link OnnxSharedGraphServing}, reached through {@link ai.peft4j.api.serving.AdapterServing#of}).
  *
  * <pre>{@code
  * Engine onnx = Engines.byName("onnx");
@@ -28,7 +35,7 @@ import java.util.Set;
  * DecoderRuntime int4 = onnx.load(ckpt, new EngineOptions("cpu", 2).withQuantization(Quantization.INT4, 32));
  * }</pre>
  */
-public final class OnnxEngine implements Engine {
+public final class OnnxEngine implements Engine, SharedGraphEngine {
     static final String NAME = "onnx";
 
     /**
@@ -80,5 +87,14 @@ public final class OnnxEngine implements Engine {
             throw new Peft4jException("threads must be 0 (engine default) or positive, got " + o.threads());
         }
         return new OnnxDecoderRuntime(this, checkpoint, environment(), o);
+    }
+
+    @Override
+    public SharedGraphServing serveAdapters(DecoderRuntime runtime, HookSet template, Map<String, HostTensor> noOpParameters,
+            int maxDynamicDim) {
+        if (!(runtime instanceof OnnxDecoderRuntime rt)) {
+            throw new Peft4jException("the onnx engine serves adapters on its own runtimes, got " + runtime.getClass().getName());
+        }
+        return rt.sharedGraphServing(template, noOpParameters, maxDynamicDim);
     }
 }

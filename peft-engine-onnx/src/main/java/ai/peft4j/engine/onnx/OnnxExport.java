@@ -12,7 +12,9 @@ import ai.peft4j.api.io.DType;
 import ai.peft4j.api.io.TensorInfo;
 import ai.peft4j.api.model.DecoderConfig;
 import ai.peft4j.api.model.HookSet;
-import ai.peft4j.api.peft.PeftModel;
+import ai.peft4j.api.serving.AdapterServing;
+import ai.peft4j.api.serving.ModelExport;
+import ai.peft4j.api.serving.ModelExporter;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -31,9 +33,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Writes a {@link PeftModel} on the onnx engine as files any ONNX Runtime client loads:
+ * Writes a model on the onnx engine as files any ONNX Runtime client loads, as a
+ * {@link ModelExporter} ({@link #to}) that {@link ModelExport#write} hands the model to:
  * {@code model.onnx} (the decoder with KV-cache inputs and outputs; base weights as ONNX external
- * data), its weight files, one {@code <adapter>.onnx_adapter} per LoRA adapter (activated per run
+ * data), its weight files, one {@code <adapter>.onnx_adapter} per adapter served from one graph
+ * ({@link AdapterServing}: LoRA adapters, say; activated per run
  * with {@code OrtLoraAdapter}; with none active the graph is the base model), and
  * {@code model.json} describing inputs, outputs, the cache, token ids and adapters.
  *
@@ -47,10 +51,8 @@ import java.util.Set;
  * The output directory is replaced atomically.
  *
  * <pre>{@code
- * try (PeftModel model = PeftModel.open(modelDir, Engines.byName("onnx"), EngineOptions.defaults())) {
- *   model.loadAdapter(adapterDir, "summarize");
- *   OnnxExport.Result r = OnnxExport.write(model, outDir, OnnxExport.WeightStorage.LINK);
- * }
+ * // model: opened on the onnx engine, adapters loaded (or merged)
+ * OnnxExport.Result r = ModelExport.write(model, OnnxExport.to(outDir, OnnxExport.WeightStorage.LINK));
  * // any client: OrtSession s = env.createSession(outDir.resolve("model.onnx").toString(), opts);
  * }</pre>
  */
@@ -82,46 +84,50 @@ public final class OnnxExport {
     public record Result(Path directory, WeightStorage storage, List<String> weightFiles, long weightBytes, long copiedBytes,
             Map<String, String> adapterFiles, double seconds) {}
 
+    /** The exporter {@link ModelExport#write} runs: {@link #write(ModelExport, Path, WeightStorage)} into {@code out}. */
+    public static ModelExporter<Result> to(Path out, WeightStorage storage) {
+        return model -> write(model, out, storage);
+    }
+
     /**
      * Exports {@code model}: its base, plus every adapter as an {@code .onnx_adapter} (all must be
      * served from one graph: LoRA adapters whose targets are the first one's or a subset).
      * When every adapter is merged, the merged weights are the exported base (no adapter files).
      */
-    public static Result write(PeftModel model, Path out, WeightStorage storage) {
+    public static Result write(ModelExport model, Path out, WeightStorage storage) {
         if (!(model.runtime() instanceof OnnxDecoderRuntime rt)) {
             throw new Peft4jException("export-onnx needs the model on the onnx engine, it runs on '"
                     + model.runtime().engine().name() + "'");
         }
         long t0 = System.nanoTime();
         Result[] result = new Result[1];
-        boolean allMerged = model.mergedAdapters().containsAll(model.adapterNames());
-        OnnxLoraServing serving = allMerged ? null : OnnxLoraServing.of(model, 0);
-        try {
-            AtomicFiles.replaceDirectory(out, dir -> {
-                Writer w = new Writer(rt, dir, storage);
-                try {
-                    HookSet hooks = serving == null ? HookSet.EMPTY : serving.hooks();
-                    Map<String, ai.peft4j.api.io.HostTensor> defaults = serving == null ? null : serving.defaults();
-                    OnnxDecoderRuntime.Trace trace = rt.traceGraph(hooks, new OnnxDecoderRuntime.Variant(true, false, false),
-                            defaults, w);
-                    Files.write(dir.resolve(MODEL_FILE), trace.model());
-                    Map<String, String> adapterFiles = new LinkedHashMap<>();
-                    if (serving != null) {
-                        serving.writeAdapterFiles(dir).forEach((name, f) -> adapterFiles.put(name, f.getFileName().toString()));
-                    }
-                    JsonObject json = describe(rt, model, rt.config(), ModelProto.parseFrom(trace.model()), w, storage, adapterFiles,
-                            serving == null ? Set.of() : serving.parameterNames());
-                    Files.writeString(dir.resolve(DESCRIPTION_FILE), new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n");
-                    result[0] = new Result(out, storage, List.copyOf(w.files), w.weightBytes, w.copiedBytes, adapterFiles, 0);
-                } finally {
-                    w.close();
+        // Closed by ModelExport.write once the export ends.
+        AdapterServing adapters = model.adapters();
+        OnnxSharedGraphServing serving = adapters == null ? null : (OnnxSharedGraphServing) adapters.graph();
+        AtomicFiles.replaceDirectory(out, dir -> {
+            Writer w = new Writer(rt, dir, storage);
+            try {
+                HookSet hooks = serving == null ? HookSet.EMPTY : serving.hooks();
+                Map<String, ai.peft4j.api.io.HostTensor> defaults = serving == null ? null : serving.defaults();
+                OnnxDecoderRuntime.Trace trace = rt.traceGraph(hooks, new OnnxDecoderRuntime.Variant(true, false, false),
+                        defaults, w);
+                Files.write(dir.resolve(MODEL_FILE), trace.model());
+                Map<String, String> adapterFiles = new LinkedHashMap<>();
+                Map<String, String> peftTypes = new LinkedHashMap<>();
+                if (adapters != null) {
+                    adapters.writeAdapterFiles(dir).forEach((name, f) -> {
+                        adapterFiles.put(name, f.getFileName().toString());
+                        peftTypes.put(name, adapters.peftType(name));
+                    });
                 }
-            });
-        } finally {
-            if (serving != null) {
-                serving.close();
+                JsonObject json = describe(rt, rt.config(), ModelProto.parseFrom(trace.model()), w, storage, adapterFiles, peftTypes,
+                        serving == null ? Set.of() : serving.parameterNames());
+                Files.writeString(dir.resolve(DESCRIPTION_FILE), new GsonBuilder().setPrettyPrinting().create().toJson(json) + "\n");
+                result[0] = new Result(out, storage, List.copyOf(w.files), w.weightBytes, w.copiedBytes, adapterFiles, 0);
+            } finally {
+                w.close();
             }
-        }
+        });
         Result r = result[0];
         return new Result(r.directory(), r.storage(), r.weightFiles(), r.weightBytes(), r.copiedBytes(), r.adapterFiles(),
                 (System.nanoTime() - t0) / 1e9);
@@ -225,8 +231,8 @@ public final class OnnxExport {
         }
     }
 
-    private static JsonObject describe(OnnxDecoderRuntime rt, PeftModel model, DecoderConfig cfg, ModelProto proto, Writer w,
-            WeightStorage storage, Map<String, String> adapterFiles, Set<String> adapterInputs) {
+    private static JsonObject describe(OnnxDecoderRuntime rt, DecoderConfig cfg, ModelProto proto, Writer w, WeightStorage storage,
+            Map<String, String> adapterFiles, Map<String, String> peftTypes, Set<String> adapterInputs) {
         JsonObject j = new JsonObject();
         j.addProperty("format", "peft4j-onnx-export");
         j.addProperty("format_version", 1);
@@ -284,7 +290,7 @@ public final class OnnxExport {
             JsonObject a = new JsonObject();
             a.addProperty("name", name);
             a.addProperty("file", file);
-            a.addProperty("peft_type", model.adapter(name).config().peftType());
+            a.addProperty("peft_type", peftTypes.get(name));
             adapters.add(a);
         });
         j.add("adapters", adapters);

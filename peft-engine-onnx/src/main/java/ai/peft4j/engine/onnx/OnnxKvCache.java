@@ -46,7 +46,8 @@ final class OnnxKvCache implements KvCache {
     }
 
     /** The batch size of the cached rows, or -1 when empty. */
-    int batch() {
+    @Override
+    public int batch() {
         return batch;
     }
 

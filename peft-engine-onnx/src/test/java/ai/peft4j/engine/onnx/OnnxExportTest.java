@@ -16,6 +16,7 @@ import ai.peft4j.api.engine.Logits;
 import ai.peft4j.api.model.DecoderConfig;
 import ai.peft4j.api.model.HookSet;
 import ai.peft4j.api.peft.PeftModel;
+import ai.peft4j.api.serving.ModelExport;
 import ai.peft4j.testkit.Fixtures;
 import ai.peft4j.testkit.LogitsAssert;
 import com.google.gson.JsonElement;
@@ -52,7 +53,7 @@ class OnnxExportTest {
         JsonObject golden = Fixtures.golden(Fixtures.model(name));
         Map<String, float[]> engine = new HashMap<>();
         try (PeftModel model = PeftModel.open(Fixtures.model(name), new OnnxEngine(), new EngineOptions("cpu", 1))) {
-            r = OnnxExport.write(model, out, storage);
+            r = ModelExport.write(model, OnnxExport.to(out, storage));
             for (JsonElement e : golden.getAsJsonArray("forward")) {
                 JsonObject c = e.getAsJsonObject();
                 engine.put(c.get("name").getAsString(), model.forward(Fixtures.ints2(c.get("input_ids")),
@@ -127,7 +128,7 @@ class OnnxExportTest {
     void describesInputsOutputsCacheAndTokenIds() throws IOException {
         Path out = tmp.resolve("described");
         try (PeftModel model = PeftModel.open(Fixtures.model("tiny-llama"), new OnnxEngine(), new EngineOptions("cpu", 1))) {
-            OnnxExport.write(model, out, OnnxExport.WeightStorage.LINK);
+            ModelExport.write(model, OnnxExport.to(out, OnnxExport.WeightStorage.LINK));
         }
         JsonObject j = Fixtures.json(out.resolve(OnnxExport.DESCRIPTION_FILE));
         assertThat(j.get("model").getAsString()).isEqualTo("model.onnx");
@@ -144,7 +145,7 @@ class OnnxExportTest {
         Path out = tmp.resolve("refused");
         try (PeftModel model = PeftModel.open(Fixtures.model("tiny-gpt2"), new ai.peft4j.engine.pytorch.PtEngine(),
                 new EngineOptions("cpu", 1))) {
-            assertThatThrownBy(() -> OnnxExport.write(model, out, OnnxExport.WeightStorage.LINK))
+            assertThatThrownBy(() -> ModelExport.write(model, OnnxExport.to(out, OnnxExport.WeightStorage.LINK)))
                     .isInstanceOf(Peft4jException.class).hasMessageContaining("onnx engine");
         }
         assertThat(out).doesNotExist();

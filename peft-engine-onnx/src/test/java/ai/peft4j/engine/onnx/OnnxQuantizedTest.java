@@ -26,6 +26,7 @@ import ai.peft4j.api.model.LinearSite;
 import ai.peft4j.api.ops.Tensor;
 import ai.peft4j.api.peft.PeftModel;
 import ai.peft4j.api.quant.Quantization;
+import ai.peft4j.api.serving.ModelExport;
 import ai.peft4j.engine.pytorch.PtEngine;
 import ai.peft4j.testkit.Fixtures;
 import ai.peft4j.testkit.LogitsAssert;
@@ -259,7 +260,7 @@ class OnnxQuantizedTest {
         List<LinearSite> sites;
         long quantBytes;
         try (PeftModel model = PeftModel.open(Fixtures.model(name), new OnnxEngine(), options(Quantization.INT4))) {
-            OnnxExport.Result r = OnnxExport.write(model, out, OnnxExport.WeightStorage.LINK);
+            OnnxExport.Result r = ModelExport.write(model, OnnxExport.to(out, OnnxExport.WeightStorage.LINK));
             assertThat(r.weightFiles()).contains(OnnxExport.DATA_FILE);
             engine = model.forward(ids, null).data();
             sites = model.runtime().architecture().linearSites(model.runtime().config());

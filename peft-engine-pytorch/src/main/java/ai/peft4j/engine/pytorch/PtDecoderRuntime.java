@@ -11,6 +11,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.peft4j.api.Peft4jException;
 import ai.peft4j.api.checkpoint.Checkpoint;
+import ai.peft4j.api.engine.DecoderForward;
 import ai.peft4j.api.engine.DecoderRuntime;
 import ai.peft4j.api.engine.Engine;
 import ai.peft4j.api.engine.EngineOptions;
@@ -22,8 +23,6 @@ import ai.peft4j.api.engine.AbstractParameterStore;
 import ai.peft4j.api.engine.ParameterStore;
 import ai.peft4j.api.engine.TrainBatch;
 import ai.peft4j.api.io.HostTensor;
-import ai.peft4j.api.model.Architecture;
-import ai.peft4j.api.model.DecoderConfig;
 import ai.peft4j.api.model.ForwardContext;
 import ai.peft4j.api.model.HookSet;
 import ai.peft4j.api.model.LinearSite;
@@ -33,6 +32,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * A decoder on the PyTorch engine. Base weights are wrapped around the checkpoint's mapped
@@ -54,6 +54,8 @@ final class PtDecoderRuntime implements DecoderRuntime {
     private final Map<String, Boolean> linearWeights = new HashMap<>();
     private final EngineOptions options;
     private final Store store;
+    /** The forward sequence, each block in a scope of its own (see {@link #segment}). */
+    private final DecoderForward forward;
     private volatile boolean training;
     private volatile long seed;
 
@@ -66,6 +68,7 @@ final class PtDecoderRuntime implements DecoderRuntime {
         this.weights = root.newSubManager();
         this.adapterManager = root.newSubManager();
         this.store = new Store(checkpoint);
+        this.forward = new DecoderForward(checkpoint.architecture(), checkpoint.config(), this::segment);
         for (LinearSite site : checkpoint.architecture().linearSites(checkpoint.config())) {
             linearWeights.put(site.weightKey(), site.inOutLayout());
         }
@@ -188,69 +191,33 @@ final class PtDecoderRuntime implements DecoderRuntime {
 
     @Override
     public Logits forward(ForwardRequest request, KvCache kvCache) {
-        PtKvCache cache = (PtKvCache) kvCache;
-        if (cache == null && !request.startsSequence()) {
-            throw new Peft4jException("a decoding step needs the cache of the forward that started the sequence");
-        }
-        checkLength(request, cache);
+        PtKvCache cache = request.validate(this, kvCache, PtKvCache.class);
         try (NDManager fm = root.newSubManager()) {
-            NDArray logits = run(fm, request, cache, request.lastPositionOnly(), false);
+            PtOps ops = new PtOps(this, fm, request.inputIds(), request.positionIds(), request.attentionMask(), cache, false,
+                    request.rowAdapters());
+            NDArray logits = PtOps.nd(forward.logits(DecoderForward.context(ops, request), request.lastPositionOnly()));
             Shape s = logits.getShape();
             return new Logits((int) s.get(0), (int) s.get(1), (int) s.get(2), logits.toFloatArray());
         }
     }
 
-    private void checkLength(ForwardRequest request, PtKvCache cache) {
-        int total = request.attentionMask()[0].length;
-        int max = config().maxPositions();
-        if (total > max) {
-            throw new Peft4jException("sequence of " + total + " positions exceeds the model's context of " + max
-                    + " (max_position_embeddings); shorten the prompt or max new tokens");
-        }
-        int past = cache == null ? 0 : cache.length();
-        int expected = past + request.positionIds()[0].length;
-        if (expected != total) {
-            throw new Peft4jException("attention mask has " + total + " positions; cache " + past + " + new "
-                    + request.positionIds()[0].length + " expected");
-        }
-    }
-
-    private NDArray run(NDManager fm, ForwardRequest req, PtKvCache cache, boolean lastOnly, boolean train) {
-        PtOps ops = new PtOps(this, fm, req.inputIds(), req.positionIds(), req.attentionMask(), cache, train, req.rowAdapters());
-        ForwardContext ctx = new ForwardContext(ops, req.hooks(), req.startsSequence());
-        Architecture arch = architecture();
-        DecoderConfig cfg = config();
-        NDArray x = embedSegment(ctx);
-        for (int i = 0; i < cfg.numLayers(); i++) {
-            x = scopedBlock(ops, req, i, x);
-        }
-        Tensor h = arch.finalNorm(ctx, cfg, new PtTensor(x));
-        if (lastOnly) {
-            h = ops.lastPosition(h);
-        }
-        return PtOps.nd(arch.lmHead(ctx, cfg, h));
-    }
-
-    /** Embeddings, input hooks and what precedes block 0, in the context's scope. */
-    private NDArray embedSegment(ForwardContext ctx) {
-        seedSegment(-1);
-        Architecture arch = architecture();
-        DecoderConfig cfg = config();
-        return PtOps.nd(arch.beforeBlocks(ctx, cfg, ctx.applyInputHooks(arch.embed(ctx, cfg))));
-    }
-
     /**
-     * Block {@code layer} in a scope of its own: its temporaries (widened weights, attention
-     * scores, MLP activations) are freed when it ends, keeping only what autograd saved, as an
-     * eager PyTorch module would; DJL otherwise holds every intermediate until the forward ends.
+     * How {@link #forward} runs a segment: reseeded for dropout (see {@link #seedSegment}); the
+     * embedding segment in the forward's scope; a block in a scope of its own, so its temporaries
+     * (widened weights, attention scores, MLP activations) are freed when it ends, keeping only
+     * what autograd saved, as an eager PyTorch module would; DJL otherwise holds every
+     * intermediate until the forward ends.
      */
-    private NDArray scopedBlock(PtOps ops, ForwardRequest req, int layer, NDArray x) {
-        seedSegment(layer);
+    private Tensor segment(ForwardContext ctx, int segment, Function<ForwardContext, Tensor> stage) {
+        seedSegment(segment);
+        if (segment == DecoderForward.EMBEDDING) {
+            return stage.apply(ctx);
+        }
+        PtOps ops = (PtOps) ctx.ops();
         try (NDManager bm = ops.manager().newSubManager()) {
-            ForwardContext ctx = new ForwardContext(ops.scoped(bm), req.hooks(), req.startsSequence());
-            NDArray out = PtOps.nd(architecture().block(ctx, config(), layer, new PtTensor(x)));
+            NDArray out = PtOps.nd(stage.apply(ctx.withOps(ops.scoped(bm))));
             out.attach(ops.manager());
-            return out;
+            return new PtTensor(out);
         }
     }
 
@@ -266,7 +233,7 @@ final class PtDecoderRuntime implements DecoderRuntime {
     public LossResult lossAndGradients(TrainBatch batch, HookSet hooks, boolean withGradients) {
         HookSet h = hooks == null ? HookSet.EMPTY : hooks;
         ForwardRequest req = ForwardRequest.start(batch.inputIds(), batch.attentionMask(), h, null, false);
-        checkLength(req, null);
+        req.validate(this, null, PtKvCache.class);
         int prefix = h.prefixLength();
         int[][] labels = batch.labels();
         int first = prefix > 0 ? 0 : 1;
@@ -280,7 +247,7 @@ final class PtDecoderRuntime implements DecoderRuntime {
             if (!withGradients) {
                 PtOps ops = new PtOps(this, fm, req.inputIds(), req.positionIds(), req.attentionMask(), null, false,
                         req.rowAdapters());
-                NDArray hidden = body(ops, req);
+                NDArray hidden = PtOps.nd(forward.body(DecoderForward.context(ops, req)));
                 PtOps headOps = ops.cachingWeights();
                 double sum = 0;
                 for (int t0 = 0; t0 < n; t0 += chunk) {
@@ -302,21 +269,22 @@ final class PtDecoderRuntime implements DecoderRuntime {
             GRADIENT_COLLECTION.lock();
             try (GradientCollector gc = ai.djl.engine.Engine.getEngine("PyTorch").newGradientCollector()) {
                 PtOps ops = new PtOps(this, fm, req.inputIds(), req.positionIds(), req.attentionMask(), null, training, req.rowAdapters());
+                ForwardContext ctx = DecoderForward.context(ops, req);
                 NDArray[] blockInputs = null;
                 NDArray hidden;
                 if (options.gradientCheckpointing()) {
                     // Without autograd: keep each block's input only; then the final norm on a leaf.
                     JniUtils.setGradMode(false);
                     try {
-                        blockInputs = blockInputs(ops, req);
+                        blockInputs = nd(forward.blockInputs(ctx));
                     } finally {
                         JniUtils.setGradMode(true);
                     }
                     NDArray last = blockInputs[blockInputs.length - 1];
                     last.setRequiresGradient(true);
-                    hidden = PtOps.nd(architecture().finalNorm(new ForwardContext(ops, h, true), config(), new PtTensor(last)));
+                    hidden = PtOps.nd(forward.finalNorm(ctx, new PtTensor(last)));
                 } else {
-                    hidden = body(ops, req);
+                    hidden = PtOps.nd(forward.body(ctx));
                 }
                 PtOps headOps = ops.cachingWeights();
                 if (chunk >= n && blockInputs == null) {
@@ -359,25 +327,12 @@ final class PtDecoderRuntime implements DecoderRuntime {
         }
     }
 
-    /** The decoder body (embedding, input hooks, blocks, final norm): the hidden states the LM head reads. */
-    private NDArray body(PtOps ops, ForwardRequest req) {
-        ForwardContext ctx = new ForwardContext(ops, req.hooks(), req.startsSequence());
-        NDArray x = embedSegment(ctx);
-        for (int i = 0; i < config().numLayers(); i++) {
-            x = scopedBlock(ops, req, i, x);
+    private static NDArray[] nd(Tensor[] tensors) {
+        NDArray[] arrays = new NDArray[tensors.length];
+        for (int i = 0; i < tensors.length; i++) {
+            arrays[i] = PtOps.nd(tensors[i]);
         }
-        return PtOps.nd(architecture().finalNorm(ctx, config(), new PtTensor(x)));
-    }
-
-    /** The input of every block and, last, the output of the last one; run without autograd. */
-    private NDArray[] blockInputs(PtOps ops, ForwardRequest req) {
-        int layers = config().numLayers();
-        NDArray[] inputs = new NDArray[layers + 1];
-        inputs[0] = embedSegment(new ForwardContext(ops, req.hooks(), req.startsSequence()));
-        for (int i = 0; i < layers; i++) {
-            inputs[i + 1] = scopedBlock(ops, req, i, inputs[i]);
-        }
-        return inputs;
+        return arrays;
     }
 
     /**
@@ -395,8 +350,8 @@ final class PtDecoderRuntime implements DecoderRuntime {
             in.setRequiresGradient(true);
             seedSegment(i);
             try (NDManager bm = ops.manager().newSubManager()) {
-                ForwardContext ctx = new ForwardContext(ops.scoped(bm), req.hooks(), req.startsSequence());
-                NDArray out = PtOps.nd(architecture().block(ctx, config(), i, new PtTensor(in)));
+                ForwardContext ctx = DecoderForward.context(ops.scoped(bm), req);
+                NDArray out = PtOps.nd(forward.blockStage(ctx, i, new PtTensor(in)));
                 JniUtils.backward((PtNDArray) out, (PtNDArray) grad, false, false);
             }
             NDArray next = in.getGradient();
@@ -405,7 +360,7 @@ final class PtDecoderRuntime implements DecoderRuntime {
             grad = next;
         }
         try (NDManager em = ops.manager().newSubManager()) {
-            NDArray x = embedSegment(new ForwardContext(ops.scoped(em), req.hooks(), req.startsSequence()));
+            NDArray x = PtOps.nd(forward.embedding(DecoderForward.context(ops.scoped(em), req)));
             // DJL's requiresGrad reads false on some non-leaf results that do carry a graph (a
             // broadcast soft prompt), so try the backward and accept only "nothing here trains".
             try {
@@ -425,10 +380,9 @@ final class PtDecoderRuntime implements DecoderRuntime {
     private NDArray headLoss(PtOps headOps, NDManager cm, ForwardRequest req, NDArray hidden, int[][] labels, int first, int from,
             int t0, int t1) {
         PtOps ops = headOps.scoped(cm);
-        ForwardContext ctx = new ForwardContext(ops, req.hooks(), req.startsSequence());
         NDArray slice = hidden.get(new NDIndex(":, " + (from + t0) + ":" + (from + t1) + ", :"));
         slice.attach(cm);
-        NDArray logits = PtOps.nd(architecture().lmHead(ctx, config(), new PtTensor(slice)));
+        NDArray logits = PtOps.nd(forward.head(DecoderForward.context(ops, req), new PtTensor(slice), false));
         int b = labels.length;
         int n = t1 - t0;
         long v = logits.getShape().get(2);

@@ -22,6 +22,12 @@ final class PtKvCache implements KvCache {
         return length;
     }
 
+    /** The rows of the last layer's keys (set last in a forward), or -1 while empty. */
+    @Override
+    public int batch() {
+        return length == 0 ? -1 : (int) keys[keys.length - 1].getShape().get(0);
+    }
+
     NDArray key(int layer) {
         return keys[layer];
     }

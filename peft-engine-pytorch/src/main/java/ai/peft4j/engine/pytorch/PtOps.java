@@ -40,13 +40,12 @@ final class PtOps implements Ops {
         final PtKvCache cache;
         final boolean training;
         final String[] rowAdapters;
-        final int slidingWindow;
         final Map<RotarySpec, NDArray[]> rotaryTables = new HashMap<>();
         final Map<Float, NDArray> scalars = new HashMap<>();
         NDArray additiveMask;
 
         State(NDManager owner, NDArray inputIds, NDArray positions, int[][] attentionMask, PtKvCache cache, boolean training,
-                String[] rowAdapters, int slidingWindow) {
+                String[] rowAdapters) {
             this.owner = owner;
             this.inputIds = inputIds;
             this.positions = positions;
@@ -54,7 +53,6 @@ final class PtOps implements Ops {
             this.cache = cache;
             this.training = training;
             this.rowAdapters = rowAdapters;
-            this.slidingWindow = slidingWindow;
         }
     }
 
@@ -63,7 +61,7 @@ final class PtOps implements Ops {
         this.runtime = runtime;
         this.fm = forwardManager;
         this.state = new State(forwardManager, torchOwned(fm.create(toLong2(ids))), torchOwned(fm.create(toLong2(positionIds))),
-                attentionMask, cache, training, rowAdapters, runtime.config().slidingWindow());
+                attentionMask, cache, training, rowAdapters);
         this.widened = null;
         this.widenedScope = null;
     }
@@ -402,15 +400,11 @@ final class PtOps implements Ops {
             return state.additiveMask;
         }
         int[][] attentionMask = state.attentionMask;
-        int slidingWindow = state.slidingWindow;
         int b = attentionMask.length;
         if (attentionMask[0].length != s) {
             throw new Peft4jException("attention mask covers " + attentionMask[0].length + " positions but the model sees " + s);
         }
-        if (slidingWindow > 0 && s > slidingWindow) {
-            throw new Peft4jException("sequence of " + s + " positions exceeds the model's sliding window of " + slidingWindow
-                    + "; sliding-window attention beyond the window is not implemented yet");
-        }
+        // The sliding window (and the context) was checked by ForwardRequest.validate.
         long past = s - t;
         float[] m = new float[(int) (b * t * s)];
         int i = 0;

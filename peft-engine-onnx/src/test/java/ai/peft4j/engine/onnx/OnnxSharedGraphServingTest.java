@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code .onnx_adapter} files switched per run, each output equal to that adapter run alone.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class OnnxLoraServingTest {
+class OnnxSharedGraphServingTest {
     private static final String SLOT = "slot";
     private static final int[] RANKS = {4, 2, 8};
     private static final double[] SCALES = {2.0, 0.5, 1.0};
@@ -48,8 +48,8 @@ class OnnxLoraServingTest {
     private OnnxDecoderRuntime rt;
     private List<LinearSite> sites;
     private HookSet template;
-    private OnnxLoraServing serving;
-    private final List<OnnxLoraServing.Adapter> adapters = new ArrayList<>();
+    private OnnxSharedGraphServing serving;
+    private final List<OnnxSharedGraphServing.Adapter> adapters = new ArrayList<>();
     /** Per adapter, its tensors keyed by the adapter's own name, for the reference runs. */
     private final List<Map<String, HostTensor>> own = new ArrayList<>();
 
@@ -68,7 +68,7 @@ class OnnxLoraServingTest {
             defaults.put(TestHooks.bKey(SLOT, s), HostTensor.zeros(s.outFeatures(), 0));
         }
         template = b.build();
-        serving = rt.loraServing(template, defaults, 16);
+        serving = rt.sharedGraphServing(template, defaults, 16);
         for (int i = 0; i < RANKS.length; i++) {
             String name = "adapter" + i;
             Map<String, HostTensor> t = TestHooks.loraTensors(name, sites, RANKS[i], 100 + i);
@@ -91,7 +91,7 @@ class OnnxLoraServingTest {
 
     @AfterAll
     void tearDown() {
-        adapters.forEach(OnnxLoraServing.Adapter::close);
+        adapters.forEach(OnnxSharedGraphServing.Adapter::close);
         serving.close();
         rt.close();
         ckpt.close();
@@ -213,7 +213,7 @@ class OnnxLoraServingTest {
         LinearSite q = sites.get(0);
         Map<String, HostTensor> p = Map.of(TestHooks.aKey(SLOT, q), HostTensor.zeros(4, q.inFeatures()),
                 TestHooks.bKey(SLOT, q), HostTensor.zeros(q.outFeatures(), 3));
-        try (OnnxLoraServing.Adapter a = serving.load(p, "mismatched")) {
+        try (OnnxSharedGraphServing.Adapter a = serving.load(p, "mismatched")) {
             assertThatThrownBy(() -> serving.forward(ForwardRequest.start(IDS, null, template, null, true), null, a))
                     .isInstanceOf(Peft4jException.class)
                     .hasMessageContaining("mismatched");

@@ -12,24 +12,22 @@ import ai.peft4j.api.engine.KvCache;
 import ai.peft4j.api.engine.Logits;
 import ai.peft4j.api.engine.ParameterStore;
 import ai.peft4j.api.io.HostTensor;
-import ai.peft4j.api.method.SharedGraphAdapter;
 import ai.peft4j.api.model.HookSet;
-import ai.peft4j.api.peft.AdapterFiles;
-import ai.peft4j.api.peft.PeftModel;
-import java.io.IOException;
-import java.nio.file.Files;
+import ai.peft4j.api.serving.ServedAdapter;
+import ai.peft4j.api.serving.SharedGraphServing;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Per-request adapters on one ONNX Runtime session, through ONNX Runtime's native LoRA support.
+ * Per-request adapters on one ONNX Runtime session, through ONNX Runtime's native per-run adapter
+ * support ({@code OrtLoraAdapter}, which sets any named graph inputs, whatever the method): the
+ * onnx engine's {@link SharedGraphServing}.
  *
  * <p>The decoder is traced once with a <em>template</em> hook set (for LoRA: the hooks of one
  * adapter slot). Every parameter the template reads whose key is in {@code defaults} becomes an
@@ -45,48 +43,32 @@ import java.util.concurrent.ConcurrentHashMap;
  * tensor when writing its file. Rows of one run share one adapter; for mixed-adapter batches use
  * the runtime's {@code rowAdapters} path instead.
  *
- * <p>The usual way in is {@link #of(PeftModel, int)}: every adapter of a {@link PeftModel} on the
- * onnx engine, the first one's hooks as the template (its method must implement
- * {@link SharedGraphAdapter}, as LoRA does).
- *
- * <pre>{@code
- * try (PeftModel model = PeftModel.open(modelDir, Engines.byName("onnx"), EngineOptions.defaults())) {
- *   model.loadAdapter(summarizeDir, "summarize");
- *   model.loadAdapter(translateDir, "translate");
- *   try (OnnxLoraServing serving = OnnxLoraServing.of(model, 64)) {
- *     GenerationResult r = new Generator(serving.runtime(serving.adapter("translate")), serving.hooks())
- *         .generate(ids, null, config);
- *     serving.writeAdapterFiles(outDir);   // summarize.onnx_adapter, translate.onnx_adapter
- *   }
- * }
- * }</pre>
- *
- * <p>Lower level, with hand-made hooks and defaults:
+ * <p>The usual way in is engine-agnostic, {@link ai.peft4j.api.serving.AdapterServing#of}: every
+ * adapter of a model on the onnx engine, the first one's hooks as the template (its method must
+ * implement {@link ai.peft4j.api.method.SharedGraphAdapter}, as LoRA does). Lower level, with
+ * hand-made hooks and defaults:
  *
  * <pre>{@code
  * OnnxDecoderRuntime rt = (OnnxDecoderRuntime) Engines.byName("onnx").load(ckpt, EngineOptions.defaults());
  * Map<String, HostTensor> defaults = Map.of("lora.slot.model.layers.0.self_attn.q_proj.A", HostTensor.zeros(0, 64),
  *                                           "lora.slot.model.layers.0.self_attn.q_proj.B", HostTensor.zeros(64, 0));
- * try (OnnxLoraServing serving = rt.loraServing(templateHooks, defaults, 64);
- *      OnnxLoraServing.Adapter a = serving.load(dir.resolve("summarize.onnx_adapter"))) {
+ * try (OnnxSharedGraphServing serving = rt.sharedGraphServing(templateHooks, defaults, 64);
+ *      OnnxSharedGraphServing.Adapter a = serving.load(dir.resolve("summarize.onnx_adapter"))) {
  *   GenerationResult r = new Generator(serving.runtime(a), templateHooks).generate(ids, null, config);
  *   GenerationResult base = new Generator(serving.runtime(null), templateHooks).generate(ids, null, config);
  * }
  * }</pre>
  */
-public final class OnnxLoraServing implements AutoCloseable {
+public final class OnnxSharedGraphServing implements SharedGraphServing {
     private final OnnxDecoderRuntime runtime;
     private final HookSet template;
     private final Map<String, HostTensor> defaults;
     private final int maxDynamicDim;
     private final Map<OnnxDecoderRuntime.Variant, OnnxDecoderRuntime.Trace> traces = new ConcurrentHashMap<>();
-    /** Adapters this serving loaded from a model (by adapter name), closed with it. */
-    private final Map<String, Adapter> owned = new LinkedHashMap<>();
-    private final Map<String, Map<String, HostTensor>> ownedParameters = new LinkedHashMap<>();
 
-    OnnxLoraServing(OnnxDecoderRuntime runtime, HookSet template, Map<String, HostTensor> defaults, int maxDynamicDim) {
+    OnnxSharedGraphServing(OnnxDecoderRuntime runtime, HookSet template, Map<String, HostTensor> defaults, int maxDynamicDim) {
         if (defaults.isEmpty()) {
-            throw new Peft4jException("lora serving needs at least one overridable parameter");
+            throw new Peft4jException("adapter serving needs at least one overridable parameter");
         }
         if (maxDynamicDim < 0) {
             throw new Peft4jException("the maximum adapter rank must be 0 (unlimited) or positive, got " + maxDynamicDim);
@@ -99,80 +81,12 @@ public final class OnnxLoraServing implements AutoCloseable {
         this.maxDynamicDim = maxDynamicDim;
     }
 
-    /**
-     * Serves every adapter of {@code model} from one session. The first adapter's hooks are the
-     * template and its parameter keys the graph's adapter inputs; each adapter's values are
-     * mapped onto them by {@link SharedGraphAdapter#parametersOf} (LoRA: scale folded into B per
-     * site) and loaded into ONNX Runtime. Adapters must share the template's structure (LoRA:
-     * the same targets or a subset) with ranks up to {@code maxRank}.
-     *
-     * @param maxRank the largest rank an adapter may bring, or 0 for no limit
-     */
-    public static OnnxLoraServing of(PeftModel model, int maxRank) {
-        if (!(model.runtime() instanceof OnnxDecoderRuntime rt)) {
-            throw new Peft4jException("per-request adapter serving needs the onnx engine, the model runs on '"
-                    + model.runtime().engine().name() + "'");
-        }
-        List<String> names = model.adapterNames();
-        if (names.isEmpty()) {
-            throw new Peft4jException("the model has no adapters to serve; load at least one");
-        }
-        if (!model.mergedAdapters().isEmpty()) {
-            throw new Peft4jException("adapters " + model.mergedAdapters() + " are merged into the base weights; "
-                    + "unmerge them before serving adapters per request");
-        }
-        if (!(model.adapter(names.get(0)) instanceof SharedGraphAdapter template)) {
-            throw new Peft4jException("adapter '" + names.get(0) + "' (" + model.adapter(names.get(0)).config().peftType()
-                    + ") cannot be served per request from one graph: its method does not implement SharedGraphAdapter");
-        }
-        HookSet.Builder hooks = HookSet.builder();
-        template.addHooks(hooks, false);
-        OnnxLoraServing serving = new OnnxLoraServing(rt, hooks.build(), template.noOpParameters(), maxRank);
-        try {
-            for (String name : names) {
-                Map<String, HostTensor> p = template.parametersOf(model.adapter(name), rt.parameters());
-                serving.owned.put(name, serving.load(p, name));
-                serving.ownedParameters.put(name, p);
-            }
-        } catch (RuntimeException e) {
-            serving.close();
-            throw e;
-        }
-        return serving;
-    }
-
-    /** The adapters loaded by {@link #of(PeftModel, int)}, in the model's order. */
-    public List<String> adapterNames() {
-        return List.copyOf(owned.keySet());
-    }
-
-    /** A model adapter loaded by {@link #of(PeftModel, int)}; null means the base. */
-    public Adapter adapter(String name) {
-        Adapter a = owned.get(name);
-        if (a == null) {
-            throw new Peft4jException("no served adapter '" + name + "'; served: " + owned.keySet());
-        }
-        return a;
-    }
-
-    /**
-     * Writes {@code <name>.onnx_adapter} for every adapter loaded by {@link #of(PeftModel, int)}
-     * into {@code dir} (each atomically) and returns the files by adapter name.
-     */
-    public Map<String, Path> writeAdapterFiles(Path dir) {
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new Peft4jException(dir + ": cannot create directory: " + e.getMessage(), e);
-        }
-        Map<String, Path> files = new LinkedHashMap<>();
-        for (Map.Entry<String, Map<String, HostTensor>> e : ownedParameters.entrySet()) {
-            AdapterFiles.checkName(e.getKey());
-            Path f = dir.resolve(e.getKey() + OnnxAdapterFile.EXTENSION);
-            OnnxAdapterFile.write(f, e.getValue(), 1, 0);
-            files.put(e.getKey(), f);
-        }
-        return files;
+    /** Writes {@code dir/<name>.onnx_adapter} (atomically) with the parameters as they are (scale 1). */
+    @Override
+    public Path writeAdapterFile(Path dir, String name, Map<String, HostTensor> parameters) {
+        Path f = dir.resolve(name + OnnxAdapterFile.EXTENSION);
+        OnnxAdapterFile.write(f, parameters, 1, 0);
+        return f;
     }
 
     /** The default (no-op) value of every adapter input. */
@@ -181,16 +95,19 @@ public final class OnnxLoraServing implements AutoCloseable {
     }
 
     /** The names adapters may set (graph inputs with default initializers). */
+    @Override
     public Set<String> parameterNames() {
         return Collections.unmodifiableSet(new TreeSet<>(defaults.keySet()));
     }
 
     /** The template hooks; pass them to the generator with every view of this serving. */
+    @Override
     public HookSet hooks() {
         return template;
     }
 
     /** Checks adapter parameters against the graph: known names, fixed dimensions, rank limit. */
+    @Override
     public void validate(Map<String, HostTensor> parameters, String source) {
         for (Map.Entry<String, HostTensor> e : parameters.entrySet()) {
             HostTensor def = defaults.get(e.getKey());
@@ -223,6 +140,7 @@ public final class OnnxLoraServing implements AutoCloseable {
     }
 
     /** Loads and validates an {@code .onnx_adapter} file. */
+    @Override
     public Adapter load(Path file) {
         OnnxAdapterFile.Contents contents = OnnxAdapterFile.read(file);
         validate(contents.parameters(), file.toString());
@@ -234,6 +152,7 @@ public final class OnnxLoraServing implements AutoCloseable {
     }
 
     /** Builds an adapter in memory from parameters keyed by {@link #parameterNames()}. */
+    @Override
     public Adapter load(Map<String, HostTensor> parameters, String name) {
         validate(parameters, name);
         try {
@@ -243,8 +162,10 @@ public final class OnnxLoraServing implements AutoCloseable {
         }
     }
 
-    /** A forward with {@code adapter} active, or the defaults (base) when null. */
-    public Logits forward(ForwardRequest request, KvCache cache, Adapter adapter) {
+    /** A forward with {@code adapter} (loaded by this serving) active, or the defaults (base) when null. */
+    @Override
+    public Logits forward(ForwardRequest request, KvCache cache, ServedAdapter served) {
+        Adapter adapter = own(served);
         if (request.hooks().prefixLength() != template.prefixLength()) {
             throw new Peft4jException("the request's hooks prepend " + request.hooks().prefixLength()
                     + " positions but the serving template prepends " + template.prefixLength()
@@ -277,20 +198,27 @@ public final class OnnxLoraServing implements AutoCloseable {
      * A {@link DecoderRuntime} view whose forwards run with {@code adapter} active (base when
      * null), for the engine-agnostic generator. It shares the runtime; closing it does nothing.
      */
-    public DecoderRuntime runtime(Adapter adapter) {
-        return new View(adapter);
+    @Override
+    public DecoderRuntime runtime(ServedAdapter adapter) {
+        return new View(own(adapter));
     }
 
+    private static Adapter own(ServedAdapter adapter) {
+        if (adapter == null || adapter instanceof Adapter) {
+            return (Adapter) adapter;
+        }
+        throw new Peft4jException("adapter " + adapter.name() + " was not loaded by an onnx serving ("
+                + adapter.getClass().getName() + ")");
+    }
+
+    /** Drops the traced graphs; adapters loaded from it are closed by their owners. */
     @Override
     public void close() {
-        owned.values().forEach(Adapter::close);
-        owned.clear();
-        ownedParameters.clear();
         traces.clear();
     }
 
     /** An adapter loaded into ONNX Runtime; close it when no run uses it any more. */
-    public static final class Adapter implements AutoCloseable {
+    public static final class Adapter implements ServedAdapter {
         private final OrtLoraAdapter handle;
         private final String name;
 
@@ -303,6 +231,7 @@ public final class OnnxLoraServing implements AutoCloseable {
             return handle;
         }
 
+        @Override
         public String name() {
             return name;
         }
@@ -347,7 +276,7 @@ public final class OnnxLoraServing implements AutoCloseable {
 
         @Override
         public Logits forward(ForwardRequest request, KvCache cache) {
-            return OnnxLoraServing.this.forward(request, cache, adapter);
+            return OnnxSharedGraphServing.this.forward(request, cache, adapter);
         }
 
         @Override
