@@ -60,6 +60,13 @@ class PackageRulesTest {
     }
 
     @Test
+    void enginesImplementRuntimeLevelInterfacesAndNeverSeePeftModel() {
+        // serving and export glue that reads a PeftModel lives in peft-api (ai.peft4j.api.serving)
+        noClasses().that().resideInAPackage("ai.peft4j.engine..").should().dependOnClassesThat()
+                .resideInAnyPackage("ai.peft4j.api.peft..", "ai.peft4j.api.train..").check(classes);
+    }
+
+    @Test
     void engineKnobsComeFromEngineOptionsNotSystemProperties() {
         // PtEngine's one read sets DJL's offline default before DJL starts; every knob is EngineOptions'.
         noClasses().that().resideInAPackage("ai.peft4j.engine..").and().doNotHaveSimpleName("PtEngine")
