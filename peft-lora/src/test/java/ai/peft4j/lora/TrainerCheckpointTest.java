@@ -23,11 +23,9 @@ import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -43,16 +41,7 @@ class TrainerCheckpointTest {
     Path tmp;
 
     private static List<TokenizedExample> data() {
-        List<TokenizedExample> data = new ArrayList<>();
-        Random r = new Random(3);
-        for (int i = 0; i < 8; i++) {
-            int[] ids = new int[12];
-            for (int j = 0; j < ids.length; j++) {
-                ids[j] = r.nextInt(50);
-            }
-            data.add(TokenizedExample.ofSequence(ids));
-        }
-        return data;
+        return Fixtures.randomSequences(3, 8, 12, 50);
     }
 
     private static PeftModel model() {

@@ -17,15 +17,14 @@ import ai.peft4j.api.train.TrainingListener;
 import ai.peft4j.api.train.TrainingResult;
 import ai.peft4j.engine.pytorch.PtEngine;
 import ai.peft4j.testkit.Fixtures;
+import ai.peft4j.testkit.LogitsAssert;
 import com.google.gson.JsonParser;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -88,7 +87,7 @@ class Ia3MergeBookkeepingTest {
             m.merge("a", true); // a second merge is refused: the vectors are not applied twice
             assertThat(m.mergedAdapters()).containsExactly("a");
             tensors(m).forEach((k, v) -> assertThat(v).as(k).containsExactly(once.get(k)));
-            assertThat(maxDiff(m.forward(IDS, null).data(), unmerged)).isLessThan(1e-4);
+            assertThat(LogitsAssert.maxAbsDiff(m.forward(IDS, null), unmerged, null, 0)).isLessThan(1e-4);
             m.unmerge("a");
             assertThat(m.mergedAdapters()).isEmpty();
             assertCheckpointValues(m, checkpoint);
@@ -110,7 +109,7 @@ class Ia3MergeBookkeepingTest {
             m.unmerge("a"); // b is still merged: a's vectors are divided out
             assertThat(m.runtime().parameters().isBaseReplaced(TENSORS.get(0))).isTrue();
             m.setActiveAdapters("b");
-            assertThat(maxDiff(m.forward(IDS, null).data(), bOnly)).isLessThan(1e-4);
+            assertThat(LogitsAssert.maxAbsDiff(m.forward(IDS, null), bOnly, null, 0)).isLessThan(1e-4);
             m.unmerge("b");
             assertCheckpointValues(m, checkpoint);
         }
@@ -130,7 +129,7 @@ class Ia3MergeBookkeepingTest {
             assertThat(m.mergedAdapters()).containsExactly("ia3", "lora");
             m.unmerge("lora");
             m.setActiveAdapters("ia3");
-            assertThat(maxDiff(m.forward(IDS, null).data(), ia3Only)).isLessThan(1e-4);
+            assertThat(LogitsAssert.maxAbsDiff(m.forward(IDS, null), ia3Only, null, 0)).isLessThan(1e-4);
             m.unmerge("ia3"); // the last merge on c_attn, over the checkpoint's values: one book for both methods
             assertCheckpointValues(m, checkpoint);
         }
@@ -146,15 +145,7 @@ class Ia3MergeBookkeepingTest {
 
     @Test
     void aResumedIa3RunEqualsTheUninterruptedOne() {
-        List<TokenizedExample> data = new ArrayList<>();
-        Random r = new Random(5);
-        for (int i = 0; i < 8; i++) {
-            int[] ids = new int[10];
-            for (int j = 0; j < ids.length; j++) {
-                ids[j] = r.nextInt(50);
-            }
-            data.add(TokenizedExample.ofSequence(ids));
-        }
+        List<TokenizedExample> data = Fixtures.randomSequences(5, 8, 10, 50);
         TrainingConfig.Builder cfg = TrainingConfig.builder().optLearningRate(5e-2).optBatchSize(2).optMaxSteps(4).optSeed(3)
                 .optCheckpointEverySteps(2).optSaveFinal(false);
         TrainingResult straight;
@@ -202,14 +193,5 @@ class Ia3MergeBookkeepingTest {
             v.put(k, m.runtime().parameters().get(k).data());
         }
         return v;
-    }
-
-    private static double maxDiff(float[] a, float[] b) {
-        assertThat(a).hasSameSizeAs(b);
-        double w = 0;
-        for (int i = 0; i < a.length; i++) {
-            w = Math.max(w, Math.abs(a[i] - b[i]));
-        }
-        return w;
     }
 }
