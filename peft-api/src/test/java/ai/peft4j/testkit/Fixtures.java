@@ -1,5 +1,6 @@
 package ai.peft4j.testkit;
 
+import ai.peft4j.api.data.TokenizedExample;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -9,8 +10,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -119,5 +122,22 @@ public final class Fixtures {
         } else {
             out.add(e.getAsFloat());
         }
+    }
+
+    /**
+     * {@code count} training sequences of {@code length} token ids below {@code vocab}, drawn from
+     * {@code new Random(seed)}: data for trainer checks that need no text.
+     */
+    public static List<TokenizedExample> randomSequences(long seed, int count, int length, int vocab) {
+        Random r = new Random(seed);
+        List<TokenizedExample> data = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            int[] ids = new int[length];
+            for (int j = 0; j < length; j++) {
+                ids[j] = r.nextInt(vocab);
+            }
+            data.add(TokenizedExample.ofSequence(ids));
+        }
+        return data;
     }
 }

@@ -13,12 +13,10 @@ import ai.peft4j.api.ops.Ops;
 import ai.peft4j.api.ops.Tensor;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.WeakHashMap;
 
 /**
  * One named LoRA adapter: a pair A {@code [r, in]}, B {@code [out, r]} per targeted linear site,
@@ -58,18 +56,6 @@ public final class LoraAdapter implements SharedGraphAdapter {
         public String fileKeyB() {
             return "base_model.model." + site.module() + ".lora_B.weight";
         }
-    }
-
-    /**
-     * LoRA merges per base weight of each store: how many adapters are merged into it and whether
-     * it was already replaced before the first one, so the last unmerge can restore the
-     * checkpoint's values exactly instead of subtracting.
-     */
-    private static final Map<ParameterStore, Map<String, WeightMerges>> MERGES = new WeakHashMap<>();
-
-    private static final class WeightMerges {
-        int count;
-        boolean replacedBefore;
     }
 
     LoraAdapter(String name, LoraConfig config, List<Layer> layers) {
@@ -229,47 +215,26 @@ public final class LoraAdapter implements SharedGraphAdapter {
             }
         }
         for (Layer l : layers) {
-            String w = l.site().weightKey();
-            boolean replacedBefore = store.isBaseReplaced(w);
-            store.replaceBase(w, new HostTensor(l.site().weightShape(), mergedWeight(store, l)));
-            synchronized (MERGES) {
-                WeightMerges m = MERGES.computeIfAbsent(store, k -> new HashMap<>()).computeIfAbsent(w, k -> new WeightMerges());
-                if (m.count++ == 0) {
-                    m.replacedBefore = replacedBefore;
-                }
-            }
+            store.replaceBase(l.site().weightKey(), new HostTensor(l.site().weightShape(), mergedWeight(store, l)));
         }
     }
 
     /**
-     * Removes this adapter's delta. When it is the last LoRA merge on a weight that was the
-     * checkpoint's before, the checkpoint's values come back exactly; otherwise the delta is
-     * subtracted (as PEFT always does).
+     * Subtracts this adapter's delta, as PEFT does. Where it was the last merge into a weight that
+     * was the checkpoint's, {@code PeftModel}'s merge bookkeeping restores the checkpoint's values
+     * exactly instead (see {@link Adapter#unmerge}).
      */
     @Override
     public void unmerge(ParameterStore store) {
         for (Layer l : layers) {
             String w = l.site().weightKey();
-            boolean restore = false;
-            synchronized (MERGES) {
-                Map<String, WeightMerges> perStore = MERGES.get(store);
-                WeightMerges m = perStore == null ? null : perStore.get(w);
-                if (m != null && --m.count == 0) {
-                    perStore.remove(w);
-                    restore = !m.replacedBefore;
-                }
+            HostTensor current = store.get(w);
+            float[] d = delta(store, l);
+            float[] v = current.data();
+            for (int i = 0; i < v.length; i++) {
+                v[i] -= d[i];
             }
-            if (restore) {
-                store.restoreBase(w);
-            } else {
-                HostTensor current = store.get(w);
-                float[] d = delta(store, l);
-                float[] v = current.data();
-                for (int i = 0; i < v.length; i++) {
-                    v[i] -= d[i];
-                }
-                store.replaceBase(w, new HostTensor(current.shape(), v));
-            }
+            store.replaceBase(w, new HostTensor(current.shape(), v));
         }
     }
 

@@ -6,14 +6,13 @@ import ai.peft4j.api.engine.EngineOptions;
 import ai.peft4j.api.engine.ParameterStore;
 import ai.peft4j.api.io.AtomicFiles;
 import ai.peft4j.api.io.HostTensor;
-import ai.peft4j.api.io.SafetensorsFile;
 import ai.peft4j.api.peft.AdapterFiles;
 import ai.peft4j.api.peft.PeftModel;
 import ai.peft4j.engine.pytorch.PtEngine;
 import ai.peft4j.testkit.Fixtures;
+import ai.peft4j.testkit.KillHarness;
 import com.google.gson.JsonParser;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -26,7 +25,6 @@ import java.util.Objects;
 import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -101,14 +99,15 @@ class AdapterSaveKillTest {
         Files.writeString(out.resolve("checkpoint-1/trainer_state.json"), "{\"global_step\": 1}\n");
         Files.writeString(out.resolve("README.md"), "model card\n");
 
+        KillHarness harness = new KillHarness(tmp);
         Random random = new Random(SEED);
         List<String> kills = new ArrayList<>();
         int restored = 0;
         for (int kill = 0; kill < KILLS; kill++) {
             String logName = "kill" + kill;
             int saves = 1 + random.nextInt(3);
-            Process p = start(out, logName);
-            waitFor(p, () -> savedCount(logName) >= saves, "a completed save");
+            Process p = harness.start(logName, "256m", Saver.class.getName(), List.of(Fixtures.model("tiny-llama").toString(), out.toString()));
+            KillHarness.waitFor(p, () -> savedCount(harness.log(logName)) >= saves, "a completed save", true);
             String when;
             switch (kill % 3) {
                 case 0 -> {
@@ -118,18 +117,16 @@ class AdapterSaveKillTest {
                 }
                 case 1 -> {
                     List<String> before = hidden(out);
-                    waitFor(p, () -> hidden(out).stream().anyMatch(h -> !before.contains(h)), "a save's temporary sibling");
+                    KillHarness.waitFor(p, () -> hidden(out).stream().anyMatch(h -> !before.contains(h)), "a save's temporary sibling", true);
                     when = "while a save is being written";
                 }
                 default -> {
                     Object weights = fileKey(out.resolve(AdapterFiles.WEIGHTS));
-                    waitFor(p, () -> !Objects.equals(fileKey(out.resolve(AdapterFiles.WEIGHTS)), weights), "new weights");
+                    KillHarness.waitFor(p, () -> !Objects.equals(fileKey(out.resolve(AdapterFiles.WEIGHTS)), weights), "new weights", true);
                     when = "the moment new weights appear";
                 }
             }
-            p.destroyForcibly(); // SIGKILL on Linux: no shutdown hooks, no finally blocks
-            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            assertThat(p.exitValue()).as("killed, not finished: " + log("kill" + kill)).isNotZero();
+            harness.kill(p, logName); // SIGKILL on Linux: no shutdown hooks, no finally blocks
 
             if (!Files.exists(out)) { // killed between the two renames: the backup is the complete old directory
                 assertThat(AtomicFiles.recoverDirectory(out)).as("backup restored").isTrue();
@@ -162,41 +159,8 @@ class AdapterSaveKillTest {
         assertThat(hidden(out)).as("temporaries and backups left after a completed save").isEmpty();
     }
 
-    private Process start(Path out, String name) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = List.of(java, "-Dai.djl.offline=true", "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                Saver.class.getName(), Fixtures.model("tiny-llama").toString(), out.toString());
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve(name + ".log").toFile()).start();
-    }
-
-    private String log(String name) {
-        try {
-            return Files.readString(tmp.resolve(name + ".log"), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
-    }
-
-    private long savedCount(String name) {
-        return log(name).lines().filter(l -> l.startsWith("saved ")).count();
-    }
-
-    private interface Condition {
-        boolean holds() throws IOException;
-    }
-
-    private static void waitFor(Process p, Condition c, String what) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!c.holds()) {
-            if (!p.isAlive()) {
-                throw new AssertionError("the saver ended (exit " + p.exitValue() + ") before " + what);
-            }
-            if (System.nanoTime() > deadline) {
-                p.destroyForcibly();
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.onSpinWait(); // the moments worth hitting last a few milliseconds
-        }
+    private static long savedCount(String log) {
+        return log.lines().filter(l -> l.startsWith("saved ")).count();
     }
 
     /** The file's identity (device and inode on Linux), or null while it does not exist. */
@@ -226,12 +190,6 @@ class AdapterSaveKillTest {
     }
 
     private static Map<String, float[]> tensors(Path dir) {
-        Map<String, float[]> m = new TreeMap<>();
-        try (SafetensorsFile f = SafetensorsFile.open(dir.resolve(AdapterFiles.WEIGHTS))) {
-            for (String k : f.tensors().keySet()) {
-                m.put(k, f.readHost(k).data());
-            }
-        }
-        return m;
+        return KillHarness.tensors(dir.resolve(AdapterFiles.WEIGHTS));
     }
 }

@@ -53,6 +53,11 @@ import scala.runtime.AbstractFunction1;
  *         .optTasks(4).optBatchSize(32).optEpochs(1).optLearningRate(2e-3).optOutputDir("runs/lora").build();
  * DataParallelTraining.Result r = job.train(JavaSparkContext.fromSparkContext(spark.sparkContext()), examples);
  * System.out.println(r.losses() + " " + r.medianAllGatherMillis() + " ms per all-gather");
+ *
+ * // any trainer setting: a whole TrainingConfig (the global batch is its batch size)
+ * DataParallelTraining cosine = DataParallelTraining.builder(ModelSpec.of("base"), "lora").optTasks(4)
+ *         .optTraining(DataParallelTraining.defaultTraining().optSchedule(LearningRateSchedule.Type.COSINE).optWarmupRatio(0.1).build())
+ *         .build();
  * }</pre>
  */
 public final class DataParallelTraining implements Serializable {
@@ -63,22 +68,10 @@ public final class DataParallelTraining implements Serializable {
     private final String methodConfig;
     private final String adapterName;
     private final int tasks;
-    private final String optimizer;
-    private final double learningRate;
-    private final double weightDecay;
-    private final String schedule;
-    private final long warmupSteps;
-    private final int batchSize;
-    private final int gradientAccumulationSteps;
-    private final long maxSteps;
-    private final int epochs;
-    private final double maxGradNorm;
     private final int maxLength;
-    private final int checkpointEverySteps;
-    private final int keepCheckpoints;
-    private final String outputDir;
     private final boolean resume;
-    private final long seed;
+    /** The trainer settings, declared and validated once, in {@link TrainingConfig}; shipped to the tasks with the job. */
+    private final TrainingConfig training;
 
     private DataParallelTraining(Builder b) {
         if (!b.model.adapters().isEmpty()) {
@@ -90,24 +83,18 @@ public final class DataParallelTraining implements Serializable {
         this.methodConfig = b.methodConfig;
         this.adapterName = b.adapterName;
         this.tasks = b.tasks;
-        this.optimizer = b.optimizer;
-        this.learningRate = b.learningRate;
-        this.weightDecay = b.weightDecay;
-        this.schedule = b.schedule;
-        this.warmupSteps = b.warmupSteps;
-        this.batchSize = b.batchSize;
-        this.gradientAccumulationSteps = b.gradientAccumulationSteps;
-        this.maxSteps = b.maxSteps;
-        this.epochs = b.epochs;
-        this.maxGradNorm = b.maxGradNorm;
         this.maxLength = b.maxLength;
-        this.checkpointEverySteps = b.checkpointEverySteps;
-        this.keepCheckpoints = b.keepCheckpoints;
-        this.outputDir = b.outputDir;
         this.resume = b.resume;
-        this.seed = b.seed;
-        trainingBuilder().build(); // validates the settings before any task starts
+        this.training = b.training.build(); // validates the settings before any task starts
         parseConfig();
+    }
+
+    /**
+     * The trainer settings a job starts from, as {@code peft4j summarize train}: {@link TrainingConfig}'s
+     * defaults with learning rate 2e-3 and one epoch.
+     */
+    public static TrainingConfig.Builder defaultTraining() {
+        return TrainingConfig.builder().optLearningRate(2e-3).optEpochs(1);
     }
 
     /** A job training a new {@code method} adapter on {@code model}. */
@@ -120,11 +107,12 @@ public final class DataParallelTraining implements Serializable {
      * {@code optGradientReducer} for data parallelism.
      */
     public TrainingConfig.Builder trainingBuilder() {
-        TrainingConfig.Builder b = TrainingConfig.builder().optOptimizer(optimizer).optLearningRate(learningRate).optWeightDecay(weightDecay)
-                .optSchedule(LearningRateSchedule.Type.parse(schedule)).optWarmupSteps(warmupSteps).optBatchSize(batchSize)
-                .optGradientAccumulationSteps(gradientAccumulationSteps).optMaxGradNorm(maxGradNorm).optCheckpointEverySteps(checkpointEverySteps)
-                .optKeepCheckpoints(keepCheckpoints).optSeed(seed).optOutputDir(outputDir == null ? null : Path.of(outputDir));
-        return maxSteps > 0 ? b.optMaxSteps(maxSteps) : b.optEpochs(epochs);
+        return training.toBuilder();
+    }
+
+    /** The trainer settings of this job. */
+    public TrainingConfig training() {
+        return training;
     }
 
     /** The method config, parsed as the method plugin reads it. */
@@ -141,7 +129,7 @@ public final class DataParallelTraining implements Serializable {
     }
 
     public long seed() {
-        return seed;
+        return training.seed();
     }
 
     public int tasks() {
@@ -166,7 +154,7 @@ public final class DataParallelTraining implements Serializable {
             throw new Peft4jException(tasks + " data-parallel tasks need " + tasks + " task slots at once, but " + spark.master() + " has "
                     + spark.defaultParallelism() + "; use --tasks " + spark.defaultParallelism() + " or a larger local[N]");
         }
-        Optional<Path> checkpoint = FineTuneJob.checkpointToResume(outputDir == null ? null : Path.of(outputDir), resume);
+        Optional<Path> checkpoint = FineTuneJob.checkpointToResume(training.outputDir(), resume);
         ArrayList<String[]> pairs = new ArrayList<>(train.size());
         for (Example e : train) {
             pairs.add(new String[] {e.prompt(), e.completion()});
@@ -197,8 +185,8 @@ public final class DataParallelTraining implements Serializable {
         }
         List<Double> allGather = new ArrayList<>();
         sorted.forEach(w -> w.allGatherMillis().forEach(allGather::add));
-        return new Result(first.steps(), first.losses(), tasks, allGather, first.messageChars(), seconds,
-                outputDir == null ? null : Path.of(outputDir), checkpoint.orElse(null));
+        return new Result(first.steps(), first.losses(), tasks, allGather, first.messageChars(), seconds, training.outputDir(),
+                checkpoint.orElse(null));
     }
 
     /**
@@ -262,14 +250,14 @@ public final class DataParallelTraining implements Serializable {
      * Runs this job's training on an opened model with the given trainer settings: what every
      * task does, and, with the default single-process settings, the equivalent one-process run.
      */
-    public TrainingResult runOn(LoadedModel m, List<Example> examples, TrainingConfig.Builder training, Path resumeFrom) {
-        m.model().setSeed(seed);
+    public TrainingResult runOn(LoadedModel m, List<Example> examples, TrainingConfig.Builder settings, Path resumeFrom) {
+        m.model().setSeed(training.seed());
         Path dir = Path.of(model.modelDir());
         int eos = GenerationDefaults.read(dir).eosTokenIds().stream().findFirst()
                 .orElseThrow(() -> new Peft4jException(dir + ": no eos_token_id in generation_config.json or config.json"));
         int length = maxLength > 0 ? maxLength : m.checkpoint().config().maxPositions();
         return FineTuneJob.runFrom(m.model(), m.tokenizer().orElseThrow(() -> new Peft4jException(dir + ": no tokenizer.json")), adapterName,
-                parseConfig(), examples, null, training, length, eos, resumeFrom, null);
+                parseConfig(), examples, null, settings, length, eos, resumeFrom, null);
     }
 
     /** A hash of the adapter's values: equal on every replica after a correct run. */
@@ -283,29 +271,20 @@ public final class DataParallelTraining implements Serializable {
         return h;
     }
 
-    /** Builds a {@link DataParallelTraining}; defaults follow {@code peft4j summarize train}. */
+    /**
+     * Builds a {@link DataParallelTraining}. The trainer settings are a {@link TrainingConfig}
+     * ({@link #optTraining}, starting from {@link #defaultTraining()}); the setters for the common
+     * ones are shorthands that change it.
+     */
     public static final class Builder {
         private final ModelSpec model;
         private final String method;
         private String methodConfig = "{}";
         private String adapterName = "default";
         private int tasks = 2;
-        private String optimizer = "adamw";
-        private double learningRate = 2e-3;
-        private double weightDecay;
-        private String schedule = "linear";
-        private long warmupSteps;
-        private int batchSize = 8;
-        private int gradientAccumulationSteps = 1;
-        private long maxSteps = -1;
-        private int epochs = 1;
-        private double maxGradNorm = 1.0;
         private int maxLength;
-        private int checkpointEverySteps;
-        private int keepCheckpoints = 3;
-        private String outputDir;
         private boolean resume;
-        private long seed = 42;
+        private TrainingConfig.Builder training = defaultTraining();
 
         private Builder(ModelSpec model, String method) {
             this.model = model;
@@ -332,56 +311,12 @@ public final class DataParallelTraining implements Serializable {
             return this;
         }
 
-        public Builder optOptimizer(String name) {
-            this.optimizer = name;
-            return this;
-        }
-
-        public Builder optLearningRate(double lr) {
-            this.learningRate = lr;
-            return this;
-        }
-
-        public Builder optWeightDecay(double wd) {
-            this.weightDecay = wd;
-            return this;
-        }
-
-        /** {@code linear} (default), {@code cosine} or {@code constant}. */
-        public Builder optSchedule(String name) {
-            this.schedule = name;
-            return this;
-        }
-
-        public Builder optWarmupSteps(long n) {
-            this.warmupSteps = n;
-            return this;
-        }
-
-        /** The global batch: all tasks together compute this many examples per micro-batch. */
-        public Builder optBatchSize(int n) {
-            this.batchSize = n;
-            return this;
-        }
-
-        public Builder optGradientAccumulationSteps(int n) {
-            this.gradientAccumulationSteps = n;
-            return this;
-        }
-
-        /** Stop after N updates (instead of epochs). */
-        public Builder optMaxSteps(long n) {
-            this.maxSteps = n;
-            return this;
-        }
-
-        public Builder optEpochs(int n) {
-            this.epochs = n;
-            return this;
-        }
-
-        public Builder optMaxGradNorm(double norm) {
-            this.maxGradNorm = norm;
+        /**
+         * Every trainer setting at once, replacing the earlier ones; its batch size is the global
+         * batch. Later shorthand setters change this config's settings.
+         */
+        public Builder optTraining(TrainingConfig config) {
+            this.training = config.toBuilder();
             return this;
         }
 
@@ -391,30 +326,85 @@ public final class DataParallelTraining implements Serializable {
             return this;
         }
 
-        public Builder optCheckpointEverySteps(int n) {
-            this.checkpointEverySteps = n;
-            return this;
-        }
-
-        public Builder optKeepCheckpoints(int n) {
-            this.keepCheckpoints = n;
-            return this;
-        }
-
-        /** Where task 0 writes checkpoints and the final adapter (PEFT format). */
-        public Builder optOutputDir(String dir) {
-            this.outputDir = dir;
-            return this;
-        }
-
         /** Continue from the newest checkpoint in the output directory. */
         public Builder optResume(boolean resume) {
             this.resume = resume;
             return this;
         }
 
+        // ---- shorthands for TrainingConfig settings ---------------------------------------------
+
+        public Builder optOptimizer(String name) {
+            training.optOptimizer(name);
+            return this;
+        }
+
+        public Builder optLearningRate(double lr) {
+            training.optLearningRate(lr);
+            return this;
+        }
+
+        public Builder optWeightDecay(double wd) {
+            training.optWeightDecay(wd);
+            return this;
+        }
+
+        /** {@code linear} (default), {@code cosine} or {@code constant}. */
+        public Builder optSchedule(String name) {
+            training.optSchedule(LearningRateSchedule.Type.parse(name));
+            return this;
+        }
+
+        public Builder optWarmupSteps(long n) {
+            training.optWarmupSteps(n);
+            return this;
+        }
+
+        /** The global batch: all tasks together compute this many examples per micro-batch. */
+        public Builder optBatchSize(int n) {
+            training.optBatchSize(n);
+            return this;
+        }
+
+        public Builder optGradientAccumulationSteps(int n) {
+            training.optGradientAccumulationSteps(n);
+            return this;
+        }
+
+        /** Stop after N updates (instead of epochs); 0 or less runs the epochs, as the CLI's default -1 does. */
+        public Builder optMaxSteps(long n) {
+            training.optMaxSteps(n > 0 ? n : -1);
+            return this;
+        }
+
+        public Builder optEpochs(int n) {
+            training.optEpochs(n);
+            return this;
+        }
+
+        public Builder optMaxGradNorm(double norm) {
+            training.optMaxGradNorm(norm);
+            return this;
+        }
+
+        public Builder optCheckpointEverySteps(int n) {
+            training.optCheckpointEverySteps(n);
+            return this;
+        }
+
+        public Builder optKeepCheckpoints(int n) {
+            training.optKeepCheckpoints(n);
+            return this;
+        }
+
+        /** Where task 0 writes checkpoints and the final adapter (PEFT format). */
+        public Builder optOutputDir(String dir) {
+            training.optOutputDir(dir == null ? null : Path.of(dir));
+            return this;
+        }
+
         public Builder optSeed(long seed) {
-            this.seed = seed;
+            training.optSeed(seed);
             return this;
         }
 

@@ -4,11 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.peft4j.api.engine.EngineOptions;
 import ai.peft4j.api.engine.Engines;
-import ai.peft4j.api.io.HostTensor;
-import ai.peft4j.api.io.SafetensorsFile;
 import ai.peft4j.api.peft.PeftModel;
 import ai.peft4j.api.train.Checkpoints;
 import ai.peft4j.testkit.Fixtures;
+import ai.peft4j.testkit.KillHarness;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import java.io.IOException;
@@ -19,9 +18,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,6 +38,13 @@ class TrainKillResumeTest {
 
     @TempDir
     Path tmp;
+
+    private KillHarness harness;
+
+    @BeforeEach
+    void harness() {
+        harness = new KillHarness(tmp);
+    }
 
     @Test
     void sigkilledRunsResumeToTheUninterruptedAdapter() throws Exception {
@@ -63,18 +69,16 @@ class TrainKillResumeTest {
             String when;
             if (kill == 2) {
                 // the moment this run writes (or prunes) a checkpoint: a new hidden sibling exists
-                waitFor(p, () -> newestStep(out) > before && temporaries(out).stream().anyMatch(t -> !leftovers.contains(t)),
-                        "a checkpoint being written");
+                KillHarness.waitFor(p, () -> newestStep(out) > before && temporaries(out).stream().anyMatch(t -> !leftovers.contains(t)),
+                        "a checkpoint being written", false);
                 when = "while writing a checkpoint";
             } else {
-                waitFor(p, () -> newestStep(out) > before, "a new checkpoint");
+                KillHarness.waitFor(p, () -> newestStep(out) > before, "a new checkpoint", false);
                 long delay = random.nextInt(400);
                 Thread.sleep(delay);
                 when = delay + " ms after a new checkpoint";
             }
-            p.destroyForcibly(); // SIGKILL on Linux: no shutdown hooks, no finally blocks
-            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            assertThat(p.exitValue()).as("killed, not finished: " + log("kill" + kill)).isNotZero();
+            harness.kill(p, "kill" + kill);
             long step = checkEveryCheckpointIsComplete(out);
             assertThat(step).as("newest checkpoint after kill %d", kill).isGreaterThanOrEqualTo(newest).isLessThan(STEPS + 1);
             kills.add("kill " + kill + " " + when + ": newest checkpoint-" + step);
@@ -88,8 +92,8 @@ class TrainKillResumeTest {
         checkEveryCheckpointIsComplete(out);
         assertThat(hasTemporary(out)).as("stale temporary checkpoint directories are cleaned up").isFalse();
 
-        Map<String, float[]> expected = tensors(reference.resolve("adapter_model.safetensors"));
-        Map<String, float[]> actual = tensors(out.resolve("adapter_model.safetensors"));
+        Map<String, float[]> expected = KillHarness.tensors(reference.resolve("adapter_model.safetensors"));
+        Map<String, float[]> actual = KillHarness.tensors(out.resolve("adapter_model.safetensors"));
         assertThat(actual.keySet()).isEqualTo(expected.keySet());
         double maxDiff = 0;
         for (String k : expected.keySet()) {
@@ -131,43 +135,19 @@ class TrainKillResumeTest {
     }
 
     private Process start(Path data, Path out, boolean resume, String name) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(java, "-Dai.djl.offline=true", "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-                Peft4jCli.class.getName(), "train", "--model", Fixtures.model("tiny-gpt2").toString(), "--method", "lora",
+        List<String> args = new ArrayList<>(List.of("train", "--model", Fixtures.model("tiny-gpt2").toString(), "--method", "lora",
                 "--set", "r=4", "--set", "lora_alpha=8", "--set", "lora_dropout=0.1", "--set", "target_modules=[\"c_attn\",\"c_proj\"]",
                 "--data", data.toString(), "--prompt-template", "{text} 한줄 요약:", "--completion-template", " {summary}",
                 "--out", out.toString(), "--steps", Integer.toString(STEPS), "--batch", "2", "--lr", "2e-3", "--max-length", "48",
                 "--checkpoint-every", "1", "--seed", "7", "--threads", "1", "--no-progress"));
         if (resume) {
-            cmd.add("--resume");
+            args.add("--resume");
         }
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve(name + ".log").toFile()).start();
+        return harness.start(name, "512m", Peft4jCli.class.getName(), args);
     }
 
     private String log(String name) {
-        try {
-            return Files.readString(tmp.resolve(name + ".log"), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
-    }
-
-    private interface Condition {
-        boolean holds() throws IOException;
-    }
-
-    private static void waitFor(Process p, Condition c, String what) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!c.holds()) {
-            if (!p.isAlive()) {
-                throw new AssertionError("the run ended (exit " + p.exitValue() + ") before " + what);
-            }
-            if (System.nanoTime() > deadline) {
-                p.destroyForcibly();
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(1);
-        }
+        return harness.log(name);
     }
 
     private static long newestStep(Path out) {
@@ -209,21 +189,10 @@ class TrainKillResumeTest {
                 String name = "c" + Checkpoints.stepOf(c);
                 model.loadAdapter(c, name);
                 model.deleteAdapter(name);
-                tensors(c.resolve(Checkpoints.OPTIMIZER));
+                KillHarness.tensors(c.resolve(Checkpoints.OPTIMIZER));
             }
         }
         return Checkpoints.stepOf(Checkpoints.latest(out).orElseThrow());
-    }
-
-    private static Map<String, float[]> tensors(Path file) {
-        Map<String, float[]> m = new TreeMap<>();
-        try (SafetensorsFile f = SafetensorsFile.open(file)) {
-            for (String k : f.tensors().keySet()) {
-                HostTensor t = f.readHost(k);
-                m.put(k, t.data());
-            }
-        }
-        return m;
     }
 
     private static boolean anyNonZero(float[] t) {

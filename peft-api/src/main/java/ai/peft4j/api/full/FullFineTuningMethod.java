@@ -21,6 +21,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +41,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class FullFineTuningMethod implements PeftMethod {
     private static final Logger LOG = LoggerFactory.getLogger(FullFineTuningMethod.class);
+    /** The weights file of a saved model. */
+    static final String WEIGHTS = "model.safetensors";
     /** Files copied from the base model directory into a saved model. */
     static final List<String> EXTRA_FILES = List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
             "vocab.json", "merges.txt", "tokenizer.model", "generation_config.json");
@@ -131,6 +134,12 @@ public final class FullFineTuningMethod implements PeftMethod {
             saveModel(runtime, keys.keySet(), dir);
             return true;
         }
+
+        /** The saved form is a model directory: its {@code model.safetensors}. */
+        @Override
+        public Optional<Path> savedWeightsFile(Path dir) {
+            return Optional.of(dir.resolve(WEIGHTS));
+        }
     }
 
     /**
@@ -146,7 +155,7 @@ public final class FullFineTuningMethod implements PeftMethod {
         }
         try {
             Files.createDirectories(dir);
-            SafetensorsWriter.write(dir.resolve("model.safetensors"), tensors, Map.of("format", "pt"));
+            SafetensorsWriter.write(dir.resolve(WEIGHTS), tensors, Map.of("format", "pt"));
             JsonObject cfg = runtime.config().json().deepCopy();
             if (cfg.has("torch_dtype")) {
                 cfg.addProperty("torch_dtype", "float32");

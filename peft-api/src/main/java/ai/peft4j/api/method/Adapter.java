@@ -6,6 +6,7 @@ import ai.peft4j.api.engine.ParameterStore;
 import ai.peft4j.api.model.HookSet;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One named adapter created by a {@link PeftMethod}: its parameters live in the runtime's
@@ -62,13 +63,28 @@ public interface Adapter {
         return false;
     }
 
+    /**
+     * The file in {@code dir}, a directory {@link #saveFiles} wrote, that holds this adapter's
+     * tensors keyed as in {@link #stateKeys()}; empty (the default) when the saved form is PEFT's
+     * and the file is {@code adapter_model.safetensors}. A method that overrides
+     * {@link #saveFiles} overrides this too, so that
+     * {@link ai.peft4j.api.peft.PeftModel#loadAdapterWeights} (and a training resume) reads its
+     * form back.
+     */
+    default Optional<Path> savedWeightsFile(Path dir) {
+        return Optional.empty();
+    }
+
     /** Whether {@link #merge} is supported. */
     default boolean canMerge() {
         return false;
     }
 
     /**
-     * Folds the adapter into the base weights ({@link ParameterStore#replaceBase}).
+     * Folds the adapter into the base weights, writing each merged tensor with
+     * {@link ParameterStore#replaceBase}. The bookkeeping is not the method's:
+     * {@link ai.peft4j.api.peft.PeftModel#merge} passes a store that records which tensors each
+     * merge replaced, and refuses a second merge of the same adapter.
      *
      * @param safe check the merged weights for NaN/Inf first and leave the base untouched if any
      */
@@ -76,7 +92,12 @@ public interface Adapter {
         throw new Peft4jException(config().peftType() + " adapters cannot be merged");
     }
 
-    /** Reverses {@link #merge}. */
+    /**
+     * Reverses {@link #merge}: writes each tensor's inverse with {@link ParameterStore#replaceBase}.
+     * Where this adapter was the last merge into a tensor that was the checkpoint's, the store
+     * {@link ai.peft4j.api.peft.PeftModel#unmerge} passes restores the checkpoint's values exactly
+     * instead, so a method need not track that.
+     */
     default void unmerge(ParameterStore store) {
         throw new Peft4jException(config().peftType() + " adapters cannot be merged");
     }

@@ -78,6 +78,8 @@ public final class PeftModel implements AutoCloseable {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock(true);
     private final Map<String, Adapter> adapters = new LinkedHashMap<>();
     private final Set<String> merged = new LinkedHashSet<>();
+    /** Which merged adapter changed which base tensor, for every method (see {@link MergeLedger}). */
+    private final MergeLedger ledger = new MergeLedger();
     private List<String> active = new ArrayList<>();
     private boolean disabled;
     private TextTokenizer tokenizer;
@@ -199,6 +201,39 @@ public final class PeftModel implements AutoCloseable {
                     active = new ArrayList<>(List.of(name));
                 }
                 return adapter;
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Overwrites the values of an existing adapter with those saved in {@code dir} (by
+     * {@link #saveAdapter}, or a training checkpoint), read from the file the adapter's method
+     * saves them in ({@link Adapter#savedWeightsFile}). The file is checked completely first, as
+     * {@link #loadAdapter} checks one, so a refused file changes nothing. The adapter keeps its
+     * config, its trainable flags and whether it is active.
+     *
+     * <pre>{@code
+     * model.addAdapter("default", config);
+     * model.loadAdapterWeights("default", Path.of("out/checkpoint-200"));
+     * }</pre>
+     *
+     * @throws Peft4jException if the adapter is merged, or the file misses, adds or misshapes a tensor
+     */
+    public void loadAdapterWeights(String name, Path dir) {
+        lock.writeLock().lock();
+        try {
+            Adapter adapter = adapter(name);
+            if (merged.contains(name)) {
+                throw new Peft4jException("adapter '" + name + "' is merged; unmerge it before loading its weights");
+            }
+            Path weights = adapter.savedWeightsFile(dir).orElseGet(() -> AdapterFiles.weightsFile(dir));
+            try (SafetensorsFile file = SafetensorsFile.open(weights)) {
+                Map<String, HostTensor> values = readState(file, adapter);
+                for (Map.Entry<String, String> e : adapter.stateKeys().entrySet()) {
+                    runtime.parameters().update(e.getValue(), reshape(values.get(e.getKey()), adapter.storeShape(e.getKey())));
+                }
             }
         } finally {
             lock.writeLock().unlock();
@@ -529,7 +564,16 @@ public final class PeftModel implements AutoCloseable {
 
     /**
      * Folds an adapter into the base weights; its hooks stop applying. An adapter whose method
-     * cannot merge ({@link Adapter#canMerge}: soft prompts) is refused, and nothing changes.
+     * cannot merge ({@link Adapter#canMerge}: soft prompts) is refused, and nothing changes. An
+     * adapter already merged is not merged twice: the call changes nothing (PEFT skips it too).
+     * The model records which base tensors each merge changed, for every method alike, so that
+     * {@link #unmerge} can restore the checkpoint's values exactly.
+     *
+     * <pre>{@code
+     * model.merge("default", true);
+     * model.mergedAdapters();          // [default]
+     * model.unmerge("default");        // the base weights are the checkpoint's again, bit for bit
+     * }</pre>
      *
      * @param safe check the merged weights for NaN/Inf first and leave the base untouched if any
      */
@@ -541,14 +585,23 @@ public final class PeftModel implements AutoCloseable {
                 return;
             }
             requireMergeable(a);
-            a.merge(runtime.parameters(), safe);
+            try {
+                a.merge(ledger.merging(name, runtime.parameters()), safe);
+            } catch (RuntimeException e) {
+                ledger.forget(name);
+                throw e;
+            }
             merged.add(name);
         } finally {
             lock.writeLock().unlock();
         }
     }
 
-    /** Reverses {@link #merge}. */
+    /**
+     * Reverses {@link #merge}; a no-op for an adapter that is not merged. A base tensor that this
+     * adapter was the last merge in, and that held the checkpoint's values before, gets them back
+     * exactly; any other gets the method's inverse (LoRA subtracts its delta, as PEFT does).
+     */
     public void unmerge(String name) {
         lock.writeLock().lock();
         try {
@@ -556,7 +609,7 @@ public final class PeftModel implements AutoCloseable {
             if (!merged.remove(name)) {
                 return;
             }
-            a.unmerge(runtime.parameters());
+            a.unmerge(ledger.unmerging(name, runtime.parameters()));
         } finally {
             lock.writeLock().unlock();
         }
@@ -596,6 +649,7 @@ public final class PeftModel implements AutoCloseable {
             }
             adapters.clear();
             merged.clear();
+            ledger.clear(); // the merged values are the base now
             active.clear();
         } finally {
             lock.writeLock().unlock();

@@ -1,7 +1,14 @@
 package ai.peft4j.api.train;
 
 import ai.peft4j.api.Peft4jException;
+import ai.peft4j.api.io.AtomicFiles;
+import ai.peft4j.api.io.HostTensor;
+import ai.peft4j.api.io.SafetensorsException;
+import ai.peft4j.api.io.SafetensorsFile;
+import ai.peft4j.api.io.SafetensorsWriter;
+import ai.peft4j.api.peft.PeftModel;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,20 +17,25 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * The {@code checkpoint-<step>} directories of a run's output directory. Each holds the adapter
- * files (a PEFT adapter, or a whole model for full fine-tuning), {@code optimizer.safetensors} and
- * {@code trainer_state.json}; it is written into a temporary sibling and renamed into place, so a
- * directory with this name is always complete.
+ * The {@code checkpoint-<step>} directories of a run's output directory, and their IO. Each holds
+ * the adapter files (a PEFT adapter, or a whole model for full fine-tuning), {@code
+ * optimizer.safetensors} and {@code trainer_state.json} ({@link TrainerState}); it is written into
+ * a temporary sibling and renamed into place ({@link #write}), so a directory with this name is
+ * always complete. Reading one back ({@link #readState}, {@link #loadAdapter},
+ * {@link #loadOptimizer}) names the checkpoint when a file in it is damaged.
  *
  * <pre>{@code
  * Optional<Path> latest = Checkpoints.latest(Path.of("out"));   // for --resume
+ * TrainerState state = Checkpoints.readState(latest.orElseThrow());
  * }</pre>
  */
 public final class Checkpoints {
@@ -45,6 +57,71 @@ public final class Checkpoints {
     public static long stepOf(Path dir) {
         Matcher m = NAME.matcher(dir.getFileName().toString());
         return m.matches() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    /**
+     * Writes {@code checkpoint-<step>} (the state's {@code global_step}) atomically: the state's
+     * adapter as {@link PeftModel#saveAdapter} saves it, the optimizer state and the trainer state.
+     * An existing checkpoint of that step is replaced whole.
+     *
+     * @param parameterShapes the shape of every trained parameter, given to its optimizer slots
+     * @return the checkpoint directory
+     */
+    public static Path write(Path outputDir, TrainerState state, PeftModel model, Optimizer optimizer, Map<String, long[]> parameterShapes) {
+        Path dir = dir(outputDir, state.globalStep());
+        AtomicFiles.replaceDirectory(dir, tmp -> {
+            model.saveAdapter(state.adapterName(), tmp);
+            Map<String, HostTensor> slots = new LinkedHashMap<>();
+            // slots are keyed "<slot>/<parameter key>" and shaped as their parameter
+            optimizer.state().forEach((k, v) -> slots.put(k, new HostTensor(parameterShapes.get(k.substring(k.indexOf('/') + 1)), v)));
+            SafetensorsWriter.write(tmp.resolve(OPTIMIZER), slots,
+                    Map.of("optimizer", optimizer.name(), "steps", Long.toString(optimizer.steps())));
+            Files.writeString(tmp.resolve(STATE), state.toJson(), StandardCharsets.UTF_8);
+        });
+        return dir;
+    }
+
+    /**
+     * The trainer state of a checkpoint.
+     *
+     * @throws Peft4jException if the file is missing, truncated or not a peft4j trainer state
+     */
+    public static TrainerState readState(Path checkpointDir) {
+        Path file = checkpointDir.resolve(STATE);
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new Peft4jException(file + ": cannot read the trainer state (is " + checkpointDir + " a checkpoint-<step> directory?): "
+                    + e.getMessage(), e);
+        }
+        return TrainerState.parse(text, file);
+    }
+
+    /** Overwrites the adapter's values with the checkpoint's ({@link PeftModel#loadAdapterWeights}). */
+    public static void loadAdapter(Path checkpointDir, PeftModel model, String adapterName) {
+        try {
+            model.loadAdapterWeights(adapterName, checkpointDir);
+        } catch (SafetensorsException e) {
+            throw damaged(checkpointDir, e);
+        }
+    }
+
+    /** Restores the optimizer's state from the checkpoint, with the step count its trainer state records. */
+    public static void loadOptimizer(Path checkpointDir, Optimizer optimizer, long steps) {
+        Map<String, float[]> slots = new LinkedHashMap<>();
+        try (SafetensorsFile f = SafetensorsFile.open(checkpointDir.resolve(OPTIMIZER))) {
+            for (String k : f.tensors().keySet()) {
+                slots.put(k, f.readHost(k).data());
+            }
+        } catch (SafetensorsException e) {
+            throw damaged(checkpointDir, e);
+        }
+        optimizer.loadState(slots, steps);
+    }
+
+    private static Peft4jException damaged(Path checkpointDir, SafetensorsException e) {
+        return new Peft4jException(checkpointDir + ": damaged checkpoint: " + e.getMessage() + "; resume from an earlier checkpoint", e);
     }
 
     /** Every complete checkpoint in the output directory, oldest step first. */

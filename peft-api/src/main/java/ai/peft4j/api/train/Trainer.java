@@ -9,28 +9,17 @@ import ai.peft4j.api.engine.Engines;
 import ai.peft4j.api.engine.LossResult;
 import ai.peft4j.api.engine.ParameterStore;
 import ai.peft4j.api.engine.TrainBatch;
-import ai.peft4j.api.io.AtomicFiles;
 import ai.peft4j.api.io.HostTensor;
-import ai.peft4j.api.io.SafetensorsFile;
-import ai.peft4j.api.io.SafetensorsWriter;
 import ai.peft4j.api.method.Adapter;
 import ai.peft4j.api.model.DecoderConfig;
 import ai.peft4j.api.model.HookSet;
-import ai.peft4j.api.peft.AdapterFiles;
 import ai.peft4j.api.peft.PeftModel;
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -63,10 +52,12 @@ import org.slf4j.LoggerFactory;
  * (global) target count; each worker then applies the same update. Only rank 0 writes the output
  * directory. The default reducer is the identity, so a single process trains exactly as before.
  *
- * <p>Checkpoints ({@code checkpoint-<step>} in the output dir, see {@link Checkpoints}) hold the
- * adapter ({@link PeftModel#saveAdapter}), the optimizer state and {@code trainer_state.json}
- * (step, epoch, data position, seed, schedule, log history); they are written atomically and
- * the newest {@code keepCheckpoints} are kept.
+ * <p>Checkpoints ({@code checkpoint-<step>} in the output dir, written and read by
+ * {@link Checkpoints}) hold the adapter ({@link PeftModel#saveAdapter}), the optimizer state and
+ * {@code trainer_state.json} ({@link TrainerState}: step, epoch, data position, seed, schedule,
+ * log history); they are written atomically and the newest {@code keepCheckpoints} are kept.
+ * A micro-batch with non-finite gradients at a finite loss is computed once more before the run
+ * is stopped ({@link #recomputedMicroBatches}).
  *
  * <pre>{@code
  * try (PeftModel model = PeftModel.open(modelDir, Engines.byName("pytorch"), EngineOptions.defaults())) {
@@ -86,10 +77,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Trainer {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
-    private long recomputedMicroBatches;
-    private static final String STATE_FORMAT = "peft4j-trainer-state/1";
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeSpecialFloatingPointValues()
-            .create();
 
     private final PeftModel model;
     private final TrainingConfig config;
@@ -98,6 +85,7 @@ public final class Trainer {
     private final Adapter adapter;
     private final List<String> keys;
     private final GradientReducer reducer;
+    private final NonFiniteGradientGuard guard = new NonFiniteGradientGuard();
     private final List<TrainingListener> listeners = new CopyOnWriteArrayList<>();
     private volatile boolean stopRequested;
 
@@ -200,7 +188,7 @@ public final class Trainer {
         final Map<String, long[]> shapes = new LinkedHashMap<>();
         final long totalSteps;
         final LearningRateSchedule schedule;
-        final JsonArray logHistory = new JsonArray();
+        final List<TrainerState.LogEntry> logHistory = new ArrayList<>();
         long step;
         int epoch;
         int batchIndex;
@@ -268,7 +256,7 @@ public final class Trainer {
                             continue;
                         }
                         TrainBatch batch = batcher.collate(rows);
-                        LossResult r = lossAndGradients(runtime, batch, hooks, mix(config.seed(), step, micro), step + 1);
+                        LossResult r = guard.lossAndGradients(runtime, batch, hooks, mix(config.seed(), step, micro), step + 1);
                         lossSum += r.lossSum();
                         targets += r.tokens();
                         inputTokens += realTokens(batch);
@@ -298,7 +286,7 @@ public final class Trainer {
                     double norm = GradientClipping.clipGlobalNorm(grads.values(), config.maxGradNorm());
                     if (!Double.isFinite(norm)) {
                         throw diverged(stepNo, "the gradient norm is " + norm + " (loss " + loss + "; non-finite gradients in "
-                                + nonFinite(grads) + ")");
+                                + NonFiniteGradientGuard.nonFinite(grads) + ")");
                     }
                     double lr = schedule.learningRate(step);
                     optimizer.step(params, grads, lr);
@@ -314,13 +302,7 @@ public final class Trainer {
                     double eta = stepSecondsSum / (step - startStep) * (totalSteps - step);
                     StepMetrics m = new StepMetrics(step, totalSteps, dataEpoch, loss, lr, norm, targets, inputTokens, secs,
                             inputTokens / Math.max(secs, 1e-9), eta);
-                    JsonObject h = new JsonObject();
-                    h.addProperty("step", step);
-                    h.addProperty("epoch", dataEpoch);
-                    h.addProperty("loss", loss);
-                    h.addProperty("learning_rate", lr);
-                    h.addProperty("grad_norm", norm);
-                    logHistory.add(h);
+                    logHistory.add(TrainerState.LogEntry.update(step, dataEpoch, loss, lr, norm));
                     listeners.forEach(l -> l.onStepEnd(m));
                     boolean last = step == totalSteps;
                     if (!eval.isEmpty() && ((config.evalEverySteps() > 0 && step % config.evalEverySteps() == 0) || last)) {
@@ -401,236 +383,71 @@ public final class Trainer {
                 runtime.setTraining(true);
             }
             lastEvalLoss = tokens == 0 ? Double.NaN : sum / tokens;
-            JsonObject h = new JsonObject();
-            h.addProperty("step", step);
-            h.addProperty("eval_loss", lastEvalLoss);
-            logHistory.add(h);
+            logHistory.add(TrainerState.LogEntry.evaluation(step, lastEvalLoss));
             EvalMetrics m = new EvalMetrics(step, lastEvalLoss, tokens, (System.nanoTime() - t0) / 1e9);
             LOG.info("step {}: eval loss {}", step, lastEvalLoss);
             listeners.forEach(l -> l.onEval(m));
         }
 
-        // ---- checkpoints ---------------------------------------------------------------------
+        // ---- checkpoints: the files are Checkpoints' and TrainerState's ---------------------------
 
         void writeCheckpoint() {
-            Path out = config.outputDir();
-            Path dir = Checkpoints.dir(out, step);
-            AtomicFiles.replaceDirectory(dir, tmp -> {
-                model.saveAdapter(adapterName, tmp);
-                Map<String, HostTensor> opt = new LinkedHashMap<>();
-                optimizer.state().forEach((k, v) -> opt.put(k, new HostTensor(shapes.get(k.substring(k.indexOf('/') + 1)), v)));
-                SafetensorsWriter.write(tmp.resolve(Checkpoints.OPTIMIZER), opt,
-                        Map.of("optimizer", optimizer.name(), "steps", Long.toString(optimizer.steps())));
-                Files.writeString(tmp.resolve(Checkpoints.STATE), GSON.toJson(state()) + "\n", StandardCharsets.UTF_8);
-            });
+            Path dir = Checkpoints.write(config.outputDir(), state(), model, optimizer, shapes);
             lastCheckpoint = dir;
-            Checkpoints.prune(out, config.keepCheckpoints(), step);
+            Checkpoints.prune(config.outputDir(), config.keepCheckpoints(), step);
             LOG.info("step {}: checkpoint {}", step, dir);
             listeners.forEach(l -> l.onCheckpoint(step, dir));
         }
 
-        JsonObject state() {
-            JsonObject s = new JsonObject();
-            s.addProperty("format", STATE_FORMAT);
-            s.addProperty("global_step", step);
-            s.addProperty("total_steps", totalSteps);
-            s.addProperty("epoch", epoch);
-            s.addProperty("batch_in_epoch", batchIndex);
-            s.addProperty("batches_per_epoch", batcher.batchesPerEpoch());
-            s.addProperty("tokens_seen", tokensSeen);
-            s.addProperty("adapter_name", adapterName);
-            s.addProperty("peft_type", adapter.config().peftType());
-            s.addProperty("batch_size", config.batchSize());
-            s.addProperty("gradient_accumulation_steps", config.gradientAccumulationSteps());
-            s.addProperty("shuffle", config.shuffle());
-            s.addProperty("bucket_window_batches", config.bucketWindowBatches());
-            JsonObject data = new JsonObject();
-            data.addProperty("train_examples", batcher.size());
-            data.addProperty("fingerprint", Long.toHexString(batcher.fingerprint()));
-            s.add("data", data);
-            JsonObject rng = new JsonObject();
-            rng.addProperty("seed", config.seed());
-            rng.addProperty("data_order", "per epoch: SplittableRandom(seed, epoch) shuffle + length buckets");
-            rng.addProperty("engine", "reseeded before every micro-batch from (seed, step, micro-batch)");
-            s.add("rng", rng);
-            JsonObject sched = new JsonObject();
-            sched.addProperty("type", schedule.type().name().toLowerCase(java.util.Locale.ROOT));
-            sched.addProperty("learning_rate", schedule.baseLearningRate());
-            sched.addProperty("warmup_steps", schedule.warmupSteps());
-            sched.addProperty("total_steps", schedule.totalSteps());
-            sched.addProperty("next_learning_rate", step < totalSteps ? schedule.learningRate(step) : 0.0);
-            s.add("schedule", sched);
-            JsonObject opt = new JsonObject();
-            opt.addProperty("name", optimizer.name());
-            opt.addProperty("steps", optimizer.steps());
-            opt.addProperty("config", config.toString());
-            s.add("optimizer", opt);
-            if (!Double.isNaN(lastEvalLoss)) {
-                s.addProperty("last_eval_loss", lastEvalLoss);
-            }
-            s.add("log_history", logHistory);
-            return s;
+        TrainerState state() {
+            TrainerState.Data data = new TrainerState.Data(batcher.size(), Long.toHexString(batcher.fingerprint()));
+            TrainerState.Rng rng = new TrainerState.Rng(config.seed(), "per epoch: SplittableRandom(seed, epoch) shuffle + length buckets",
+                    "reseeded before every micro-batch from (seed, step, micro-batch)");
+            TrainerState.Schedule sched = new TrainerState.Schedule(schedule.type().name().toLowerCase(Locale.ROOT),
+                    schedule.baseLearningRate(), schedule.warmupSteps(), schedule.totalSteps(),
+                    step < totalSteps ? schedule.learningRate(step) : 0.0);
+            TrainerState.OptimizerInfo opt = new TrainerState.OptimizerInfo(optimizer.name(), optimizer.steps(), config.toString());
+            return new TrainerState(TrainerState.FORMAT, step, totalSteps, epoch, batchIndex, batcher.batchesPerEpoch(), tokensSeen,
+                    adapterName, adapter.config().peftType(), config.batchSize(), config.gradientAccumulationSteps(), config.shuffle(),
+                    config.bucketWindowBatches(), data, rng, sched, opt, lastEvalLoss, logHistory);
         }
 
         void restore(Path dir) {
+            TrainerState saved = Checkpoints.readState(dir);
             Path stateFile = dir.resolve(Checkpoints.STATE);
-            JsonObject s;
-            try {
-                s = JsonParser.parseString(Files.readString(stateFile, StandardCharsets.UTF_8)).getAsJsonObject();
-            } catch (IOException | RuntimeException e) {
-                throw new Peft4jException(stateFile + ": cannot read the trainer state (is " + dir + " a checkpoint-<step> directory?): "
-                        + e.getMessage(), e);
-            }
-            if (!STATE_FORMAT.equals(s.has("format") ? s.get("format").getAsString() : null)) {
-                throw new Peft4jException(stateFile + ": unknown trainer state format; expected " + STATE_FORMAT);
-            }
-            same(stateFile, "peft_type", s.get("peft_type").getAsString(), adapter.config().peftType());
-            same(stateFile, "batch_size", s.get("batch_size").getAsInt(), config.batchSize());
-            same(stateFile, "gradient_accumulation_steps", s.get("gradient_accumulation_steps").getAsInt(),
-                    config.gradientAccumulationSteps());
-            same(stateFile, "shuffle", s.get("shuffle").getAsBoolean(), config.shuffle());
-            same(stateFile, "bucket_window_batches", s.get("bucket_window_batches").getAsInt(), config.bucketWindowBatches());
-            same(stateFile, "seed", s.getAsJsonObject("rng").get("seed").getAsLong(), config.seed());
-            JsonObject data = s.getAsJsonObject("data");
-            same(stateFile, "training examples", data.get("train_examples").getAsInt(), batcher.size());
-            same(stateFile, "data fingerprint", data.get("fingerprint").getAsString(), Long.toHexString(batcher.fingerprint()));
-            String optName = s.getAsJsonObject("optimizer").get("name").getAsString();
-            same(stateFile, "optimizer", optName, optimizer.name());
-            long savedTotal = s.get("total_steps").getAsLong();
-            if (savedTotal != totalSteps) {
-                LOG.warn("{}: the run was planned for {} steps, now {}; the schedule follows the new total", stateFile, savedTotal,
+            saved.requireSameRun(state(), stateFile);
+            if (saved.totalSteps() != totalSteps) {
+                LOG.warn("{}: the run was planned for {} steps, now {}; the schedule follows the new total", stateFile, saved.totalSteps(),
                         totalSteps);
             }
-            restoreParameters(dir);
-            restoreOptimizer(dir.resolve(Checkpoints.OPTIMIZER), s.getAsJsonObject("optimizer").get("steps").getAsLong());
-            step = s.get("global_step").getAsLong();
-            epoch = s.get("epoch").getAsInt();
-            batchIndex = s.get("batch_in_epoch").getAsInt();
-            tokensSeen = s.get("tokens_seen").getAsLong();
-            if (s.has("last_eval_loss")) {
-                lastEvalLoss = s.get("last_eval_loss").getAsDouble();
+            Checkpoints.loadAdapter(dir, model, adapterName);
+            ParameterStore store = runtime.parameters();
+            for (String k : keys) {
+                params.put(k, store.get(k).data());
             }
-            s.getAsJsonArray("log_history").forEach(logHistory::add);
+            Checkpoints.loadOptimizer(dir, optimizer, saved.optimizer().steps());
+            step = saved.globalStep();
+            epoch = saved.epoch();
+            batchIndex = saved.batchInEpoch();
+            tokensSeen = saved.tokensSeen();
+            lastEvalLoss = saved.lastEvalLossOrNaN();
+            logHistory.addAll(saved.logHistory());
             lastCheckpoint = dir;
             LOG.info("resumed from {} at step {} (epoch {}, batch {})", dir, step, epoch, batchIndex);
         }
+    }
 
-        void restoreParameters(Path dir) {
-            Path file = Files.isRegularFile(dir.resolve(AdapterFiles.WEIGHTS)) ? dir.resolve(AdapterFiles.WEIGHTS)
-                    : dir.resolve("model.safetensors");
-            ParameterStore store = runtime.parameters();
-            try (SafetensorsFile f = SafetensorsFile.open(file)) {
-                for (Map.Entry<String, String> e : adapter.stateKeys().entrySet()) {
-                    String stored = f.contains(e.getKey()) ? e.getKey() : withAdapterName(e.getKey());
-                    if (!f.contains(stored)) {
-                        throw new Peft4jException(file + ": missing tensor '" + e.getKey() + "'");
-                    }
-                    HostTensor t = f.readHost(stored);
-                    store.update(e.getValue(), t);
-                    if (params.containsKey(e.getValue())) {
-                        float[] p = params.get(e.getValue());
-                        if (p.length != t.data().length) {
-                            throw new Peft4jException(file + ": tensor '" + e.getKey() + "' has the wrong size");
-                        }
-                        System.arraycopy(t.data(), 0, p, 0, p.length);
-                    }
-                }
-            }
-        }
-
-        String withAdapterName(String key) {
-            int dot = key.lastIndexOf('.');
-            return dot < 0 ? key : key.substring(0, dot) + "." + adapterName + key.substring(dot);
-        }
-
-        void restoreOptimizer(Path file, long steps) {
-            Map<String, float[]> st = new LinkedHashMap<>();
-            try (SafetensorsFile f = SafetensorsFile.open(file)) {
-                for (String k : f.tensors().keySet()) {
-                    st.put(k, f.readHost(k).data());
-                }
-            }
-            optimizer.loadState(st, steps);
-        }
-
-        private void same(Path file, String what, Object saved, Object now) {
-            if (!saved.equals(now)) {
-                throw new Peft4jException(file + ": cannot resume: the checkpoint has " + what + " " + saved + " but this run has " + now
-                        + "; resume with the same data and settings");
-            }
-        }
+    /** Which gradients hold NaN or Inf and how many of their elements (see {@link NonFiniteGradientGuard#describe}). */
+    static String describeNonFinite(Map<String, HostTensor> grads) {
+        return NonFiniteGradientGuard.describe(grads);
     }
 
     /**
-     * One micro-batch's loss and gradients. When the loss is finite but a gradient is not, the
-     * micro-batch is computed once more with the same seed: a real divergence repeats, a transient
-     * engine fault does not. (The PyTorch engine had one: autograd read scalars from freed Java
-     * memory, fixed in its ops; this stays as a guard.) A repeat that is still non-finite is left
-     * to the caller, which stops the run.
+     * How many micro-batches were computed twice because their gradients were non-finite at a
+     * finite loss (see {@link NonFiniteGradientGuard}).
      */
-    private LossResult lossAndGradients(DecoderRuntime runtime, TrainBatch batch, HookSet hooks, long seed, long stepNo) {
-        runtime.setSeed(seed);
-        LossResult r = runtime.lossAndGradients(batch, hooks, true);
-        for (int attempt = 1; attempt <= 2 && Double.isFinite(r.lossSum()) && !finite(r.gradients()); attempt++) {
-            LOG.warn("step {}: finite loss but non-finite gradients ({}); computing the micro-batch again", stepNo,
-                    describeNonFinite(r.gradients()));
-            recomputedMicroBatches++;
-            runtime.setSeed(seed);
-            r = runtime.lossAndGradients(batch, hooks, true);
-        }
-        return r;
-    }
-
-    private static boolean finite(Map<String, HostTensor> grads) {
-        for (HostTensor g : grads.values()) {
-            for (float v : g.data()) {
-                if (!Float.isFinite(v)) {
-                    return false;
-                }
-            }
-        }
-        return true;
-    }
-
-    /** Which gradients hold NaN or Inf and how many of their elements, e.g. {@code "w: 3 NaN, 0 Inf of 64"}. */
-    static String describeNonFinite(Map<String, HostTensor> grads) {
-        List<String> parts = new ArrayList<>();
-        for (Map.Entry<String, HostTensor> e : grads.entrySet()) {
-            int nan = 0;
-            int inf = 0;
-            float[] data = e.getValue().data();
-            for (float v : data) {
-                if (Float.isNaN(v)) {
-                    nan++;
-                } else if (Float.isInfinite(v)) {
-                    inf++;
-                }
-            }
-            if (nan + inf > 0) {
-                parts.add(e.getKey() + ": " + nan + " NaN, " + inf + " Inf of " + data.length);
-            }
-        }
-        int shown = Math.min(parts.size(), 5);
-        return String.join("; ", parts.subList(0, shown)) + (parts.size() > shown ? "; " + (parts.size() - shown) + " more" : "");
-    }
-
-    /** How many micro-batches were computed twice because of non-finite gradients (see above). */
     public long recomputedMicroBatches() {
-        return recomputedMicroBatches;
-    }
-
-    /** The parameters whose gradients hold NaN or Inf, for the divergence message. */
-    private static List<String> nonFinite(Map<String, float[]> grads) {
-        List<String> bad = new ArrayList<>();
-        for (Map.Entry<String, float[]> e : grads.entrySet()) {
-            for (float v : e.getValue()) {
-                if (!Float.isFinite(v)) {
-                    bad.add(e.getKey());
-                    break;
-                }
-            }
-        }
-        return bad.size() > 5 ? new ArrayList<>(bad.subList(0, 5)) : bad;
+        return guard.recomputed();
     }
 
     static int realTokens(TrainBatch b) {

@@ -1,6 +1,10 @@
 package ai.peft4j.api.train;
 
 import ai.peft4j.api.Peft4jException;
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -15,67 +19,30 @@ import java.util.Locale;
  *     .optBatchSize(4).optGradientAccumulationSteps(4).optMaxSteps(1000)
  *     .optEvalEverySteps(100).optCheckpointEverySteps(200).optKeepCheckpoints(3).optOutputDir(Path.of("out"))
  *     .build();
+ * TrainingConfig worker = cfg.toBuilder().optGradientReducer(reducer).build();   // the same settings, data-parallel
  * }</pre>
+ *
+ * <p>A config is immutable and {@link Serializable} (a distributed job ships it to its workers);
+ * the {@linkplain Builder#optGradientReducer gradient reducer} belongs to one worker and is not
+ * serialized: a deserialized config trains as a single process until a worker sets its own.
  */
-public final class TrainingConfig {
-    private final String optimizer;
-    private final double learningRate;
-    private final double beta1;
-    private final double beta2;
-    private final double epsilon;
-    private final double weightDecay;
-    private final double momentum;
-    private final boolean nesterov;
-    private final LearningRateSchedule.Type schedule;
-    private final long warmupSteps;
-    private final double warmupRatio;
-    private final int batchSize;
-    private final int gradientAccumulationSteps;
-    private final long maxSteps;
-    private final int epochs;
-    private final double maxGradNorm;
-    private final int evalEverySteps;
-    private final int evalBatchSize;
-    private final int checkpointEverySteps;
-    private final int keepCheckpoints;
-    private final Path outputDir;
-    private final boolean saveFinal;
-    private final long seed;
-    private final boolean shuffle;
-    private final int bucketWindowBatches;
-    private final int padTokenId;
-    private final String adapterName;
-    private final GradientReducer gradientReducer;
+public final class TrainingConfig implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * A private copy of the builder that made this config: the settings are declared once, in
+     * {@link Builder}, and {@link #toBuilder()} is a copy of it. Serializable so that a job can
+     * ship a config to its workers (a Spark task); the gradient reducer is not part of it.
+     */
+    private final Builder s;
 
     private TrainingConfig(Builder b) {
-        this.optimizer = b.optimizer;
-        this.learningRate = b.learningRate;
-        this.beta1 = b.beta1;
-        this.beta2 = b.beta2;
-        this.epsilon = b.epsilon;
-        this.weightDecay = b.weightDecay;
-        this.momentum = b.momentum;
-        this.nesterov = b.nesterov;
-        this.schedule = b.schedule;
-        this.warmupSteps = b.warmupSteps;
-        this.warmupRatio = b.warmupRatio;
-        this.batchSize = b.batchSize;
-        this.gradientAccumulationSteps = b.gradientAccumulationSteps;
-        this.maxSteps = b.maxSteps;
-        this.epochs = b.epochs;
-        this.maxGradNorm = b.maxGradNorm;
-        this.evalEverySteps = b.evalEverySteps;
-        this.evalBatchSize = b.evalBatchSize > 0 ? b.evalBatchSize : b.batchSize;
-        this.checkpointEverySteps = b.checkpointEverySteps;
-        this.keepCheckpoints = b.keepCheckpoints;
-        this.outputDir = b.outputDir;
-        this.saveFinal = b.saveFinal;
-        this.seed = b.seed;
-        this.shuffle = b.shuffle;
-        this.bucketWindowBatches = b.bucketWindowBatches;
-        this.padTokenId = b.padTokenId;
-        this.adapterName = b.adapterName;
-        this.gradientReducer = b.gradientReducer;
+        this.s = b.copy();
+    }
+
+    /** A builder holding every setting of this config, to derive another (a worker's, with its reducer). */
+    public Builder toBuilder() {
+        return s.copy();
     }
 
     public static Builder builder() {
@@ -84,120 +51,121 @@ public final class TrainingConfig {
 
     /** A new optimizer of the configured kind. */
     public Optimizer newOptimizer() {
-        switch (optimizer) {
+        switch (s.optimizer) {
             case "adamw":
-                return new AdamW(beta1, beta2, epsilon, weightDecay);
+                return new AdamW(s.beta1, s.beta2, s.epsilon, s.weightDecay);
             case "sgd":
-                return new Sgd(momentum, 0, nesterov, weightDecay);
+                return new Sgd(s.momentum, 0, s.nesterov, s.weightDecay);
             default:
-                throw new IllegalStateException(optimizer);
+                throw new IllegalStateException(s.optimizer);
         }
     }
 
     /** The schedule for a run of {@code totalSteps} updates (warm-up ratio resolved against it). */
     public LearningRateSchedule newSchedule(long totalSteps) {
-        long warm = warmupSteps > 0 ? warmupSteps : (long) Math.ceil(warmupRatio * totalSteps);
-        return new LearningRateSchedule(schedule, learningRate, warm, totalSteps);
+        long warm = s.warmupSteps > 0 ? s.warmupSteps : (long) Math.ceil(s.warmupRatio * totalSteps);
+        return new LearningRateSchedule(s.schedule, s.learningRate, warm, totalSteps);
     }
 
     public String optimizer() {
-        return optimizer;
+        return s.optimizer;
     }
 
     public double learningRate() {
-        return learningRate;
+        return s.learningRate;
     }
 
     public double weightDecay() {
-        return weightDecay;
+        return s.weightDecay;
     }
 
     public LearningRateSchedule.Type schedule() {
-        return schedule;
+        return s.schedule;
     }
 
     public int batchSize() {
-        return batchSize;
+        return s.batchSize;
     }
 
     public int gradientAccumulationSteps() {
-        return gradientAccumulationSteps;
+        return s.gradientAccumulationSteps;
     }
 
     /** The number of updates, or -1 to run {@link #epochs()} epochs. */
     public long maxSteps() {
-        return maxSteps;
+        return s.maxSteps;
     }
 
     public int epochs() {
-        return epochs;
+        return s.epochs;
     }
 
     /** Global-norm clipping threshold; 0 turns clipping off. */
     public double maxGradNorm() {
-        return maxGradNorm;
+        return s.maxGradNorm;
     }
 
     public int evalEverySteps() {
-        return evalEverySteps;
+        return s.evalEverySteps;
     }
 
     public int evalBatchSize() {
-        return evalBatchSize;
+        return s.evalBatchSize > 0 ? s.evalBatchSize : s.batchSize;
     }
 
     public int checkpointEverySteps() {
-        return checkpointEverySteps;
+        return s.checkpointEverySteps;
     }
 
     public int keepCheckpoints() {
-        return keepCheckpoints;
+        return s.keepCheckpoints;
     }
 
     public Path outputDir() {
-        return outputDir;
+        return s.outputDir;
     }
 
     public boolean saveFinal() {
-        return saveFinal;
+        return s.saveFinal;
     }
 
     public long seed() {
-        return seed;
+        return s.seed;
     }
 
     public boolean shuffle() {
-        return shuffle;
+        return s.shuffle;
     }
 
     public int bucketWindowBatches() {
-        return bucketWindowBatches;
+        return s.bucketWindowBatches;
     }
 
     /** The id used to pad batches, or -1 for the model's pad (else EOS, else 0). */
     public int padTokenId() {
-        return padTokenId;
+        return s.padTokenId;
     }
 
     /** The adapter to train, or null for the single active adapter. */
     public String adapterName() {
-        return adapterName;
+        return s.adapterName;
     }
 
     /** How updates are combined across data-parallel workers; {@link GradientReducer#SINGLE_PROCESS} by default. */
     public GradientReducer gradientReducer() {
-        return gradientReducer;
+        return s.reducer();
     }
 
     @Override
     public String toString() {
         return String.format(Locale.ROOT, "%s lr=%g wd=%g schedule=%s warmup=%d/%.3f batch=%dx%d steps=%d epochs=%d clip=%g seed=%d",
-                optimizer, learningRate, weightDecay, schedule, warmupSteps, warmupRatio, batchSize, gradientAccumulationSteps,
-                maxSteps, epochs, maxGradNorm, seed);
+                s.optimizer, s.learningRate, s.weightDecay, s.schedule, s.warmupSteps, s.warmupRatio, s.batchSize,
+                s.gradientAccumulationSteps, s.maxSteps, s.epochs, s.maxGradNorm, s.seed);
     }
 
     /** Builds a {@link TrainingConfig}; every setting is optional. */
-    public static final class Builder {
+    public static final class Builder implements Serializable, Cloneable {
+        private static final long serialVersionUID = 1L;
         private String optimizer = "adamw";
         private double learningRate = 5e-5;
         private double beta1 = 0.9;
@@ -218,14 +186,14 @@ public final class TrainingConfig {
         private int evalBatchSize;
         private int checkpointEverySteps;
         private int keepCheckpoints = 3;
-        private Path outputDir;
+        private transient Path outputDir; // Path is not Serializable: written as its string (writeObject)
         private boolean saveFinal = true;
         private long seed = 42;
         private boolean shuffle = true;
         private int bucketWindowBatches = 50;
         private int padTokenId = -1;
         private String adapterName;
-        private GradientReducer gradientReducer = GradientReducer.SINGLE_PROCESS;
+        private transient GradientReducer gradientReducer = GradientReducer.SINGLE_PROCESS; // one worker's, never shipped
 
         /** {@code adamw} (default) or {@code sgd}. */
         public Builder optOptimizer(String name) {
@@ -394,14 +362,39 @@ public final class TrainingConfig {
             check(keepCheckpoints >= 1, "keep checkpoints must be >= 1");
             check(bucketWindowBatches >= 1, "bucket window must be >= 1");
             check(checkpointEverySteps == 0 || outputDir != null, "checkpoints need an output directory");
-            check(gradientReducer.worldSize() >= 1 && gradientReducer.rank() >= 0 && gradientReducer.rank() < gradientReducer.worldSize(),
-                    "gradient reducer rank " + gradientReducer.rank() + " is outside 0.." + (gradientReducer.worldSize() - 1));
+            GradientReducer r = reducer();
+            check(r.worldSize() >= 1 && r.rank() >= 0 && r.rank() < r.worldSize(),
+                    "gradient reducer rank " + r.rank() + " is outside 0.." + (r.worldSize() - 1));
             if (optimizer.equals("sgd")) {
                 new Sgd(momentum, 0, nesterov, weightDecay); // validates
             } else {
                 new AdamW(beta1, beta2, epsilon, weightDecay);
             }
             return new TrainingConfig(this);
+        }
+
+        /** The reducer; a deserialized builder has none and trains as a single process. */
+        GradientReducer reducer() {
+            return gradientReducer == null ? GradientReducer.SINGLE_PROCESS : gradientReducer;
+        }
+
+        Builder copy() {
+            try {
+                return (Builder) clone();
+            } catch (CloneNotSupportedException e) {
+                throw new AssertionError(e);
+            }
+        }
+
+        private void writeObject(ObjectOutputStream out) throws IOException {
+            out.defaultWriteObject();
+            out.writeObject(outputDir == null ? null : outputDir.toString());
+        }
+
+        private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+            in.defaultReadObject();
+            String dir = (String) in.readObject();
+            outputDir = dir == null ? null : Path.of(dir);
         }
 
         private static void check(boolean ok, String message) {

@@ -3,7 +3,9 @@
  * any method's adapter on any engine with the {@code TRAIN} capability, with host-side
  * {@link ai.peft4j.api.train.AdamW} / {@link ai.peft4j.api.train.Sgd}, warm-up schedules, gradient
  * accumulation, global-norm clipping, periodic evaluation, atomic resumable checkpoints and a
- * {@link ai.peft4j.api.train.TrainingListener} API.
+ * {@link ai.peft4j.api.train.TrainingListener} API. {@link ai.peft4j.api.train.Checkpoints} writes
+ * and reads the {@code checkpoint-<step>} directories, whose {@code trainer_state.json} is a
+ * {@link ai.peft4j.api.train.TrainerState}.
  *
  * <pre>{@code
  * try (PeftModel model = PeftModel.open(modelDir, Engines.byName("pytorch"), EngineOptions.defaults())) {

@@ -14,7 +14,6 @@ import ai.peft4j.testkit.Fixtures;
 import com.google.gson.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -23,15 +22,7 @@ class PtTrainingLeakTest {
     @ParameterizedTest
     @ValueSource(strings = {"tiny-llama", "tiny-gpt2"})
     void fullTrainingStepsKeepTheNumberOfLiveArraysConstant(String fixture) {
-        List<TokenizedExample> data = new ArrayList<>();
-        Random r = new Random(3);
-        for (int i = 0; i < 8; i++) {
-            int[] ids = new int[12];
-            for (int j = 0; j < ids.length; j++) {
-                ids[j] = r.nextInt(50);
-            }
-            data.add(TokenizedExample.ofSequence(ids));
-        }
+        List<TokenizedExample> data = Fixtures.randomSequences(3, 8, 12, 50);
         List<Integer> live = new ArrayList<>();
         try (PeftModel model = PeftModel.open(Fixtures.model(fixture), new PtEngine(), new EngineOptions("cpu", 0))) {
             model.addAdapter("full", PeftMethods.byName("full").parseConfig(new JsonObject(), "test"));

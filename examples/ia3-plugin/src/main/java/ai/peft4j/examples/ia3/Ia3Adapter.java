@@ -10,8 +10,6 @@ import ai.peft4j.api.model.LinearHook;
 import ai.peft4j.api.model.LinearSite;
 import ai.peft4j.api.ops.Ops;
 import ai.peft4j.api.ops.Tensor;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,8 +30,6 @@ public final class Ia3Adapter implements Adapter {
     private final String name;
     private final Ia3Config config;
     private final List<Layer> layers;
-    /** Per merged base tensor: whether it was already replaced before the merge, and a hash of what the merge wrote. */
-    private final Map<String, long[]> merges = new HashMap<>();
 
     /**
      * One adapted site.
@@ -167,37 +163,23 @@ public final class Ia3Adapter implements Adapter {
                 }
             });
         }
-        merged.forEach((k, t) -> {
-            boolean replacedBefore = store.isBaseReplaced(k);
-            store.replaceBase(k, t);
-            merges.put(k, new long[] {replacedBefore ? 1 : 0, Arrays.hashCode(t.data())});
-        });
+        merged.forEach(store::replaceBase);
     }
 
     /**
-     * Reverses {@link #merge}: a base tensor that still holds exactly what the merge wrote, over the
-     * checkpoint's values, is restored exactly; otherwise (another merge changed it since) it is
-     * divided by {@code l + 1e-8}, as PEFT does.
+     * Reverses {@link #merge}: divides each base tensor by {@code l + 1e-8}, as PEFT does. Where
+     * this adapter was the last merge into a tensor that was the checkpoint's, {@code PeftModel}'s
+     * merge bookkeeping restores the checkpoint's values exactly instead (see {@link Adapter#unmerge}).
      */
     @Override
     public void unmerge(ParameterStore store) {
         for (Layer l : layers) {
             float[] v = store.get(l.key()).data();
             LinearSite s = l.site();
-            unmergeOne(store, s.weightKey(), t -> scaleWeight(t, v, l.feedforward(), s.inOutLayout(), true));
+            store.replaceBase(s.weightKey(), scaleWeight(store.get(s.weightKey()), v, l.feedforward(), s.inOutLayout(), true));
             if (!l.feedforward() && s.biasKey() != null) {
-                unmergeOne(store, s.biasKey(), t -> scaleVector(t, v, true));
+                store.replaceBase(s.biasKey(), scaleVector(store.get(s.biasKey()), v, true));
             }
-        }
-    }
-
-    private void unmergeOne(ParameterStore store, String key, java.util.function.UnaryOperator<HostTensor> divide) {
-        long[] m = merges.remove(key);
-        HostTensor current = store.get(key);
-        if (m != null && m[0] == 0 && Arrays.hashCode(current.data()) == m[1]) {
-            store.restoreBase(key);
-        } else {
-            store.replaceBase(key, divide.apply(current));
         }
     }
 
