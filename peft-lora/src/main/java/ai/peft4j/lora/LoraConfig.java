@@ -242,32 +242,6 @@ public record LoraConfig(
         return SCHEMA.read(json, source);
     }
 
-    @Override
-    public String peftType() {
-        return PEFT_TYPE;
-    }
-
-    /** The complete {@code adapter_config.json} PEFT 0.21 writes for this config (keys sorted, as PEFT). */
-    @Override
-    public JsonObject toJson() {
-        return SCHEMA.toJson(this);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return SCHEMA.equal(this, o);
-    }
-
-    @Override
-    public int hashCode() {
-        return SCHEMA.hash(this);
-    }
-
-    @Override
-    public String toString() {
-        return SCHEMA.toString(this);
-    }
-
     /** Builds a {@link LoraConfig}; {@link #build()} validates as PEFT's {@code __post_init__} does. */
     public static final class Builder extends PeftConfigBuilder<LoraConfig, Builder> implements PeftConfigBuilder.Targets<Builder> {
         private Builder(LoraConfig from) {

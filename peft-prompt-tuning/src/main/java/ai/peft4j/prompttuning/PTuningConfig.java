@@ -78,57 +78,18 @@ public record PTuningConfig(
     PTuningConfig filledFrom(AdapterContext context) {
         Builder b = PromptLearning.fill(toBuilder(), this, context);
         if (encoderHiddenSize == null) {
-            b.encoderHiddenSize(context.config().hiddenSize());
+            b.set("encoder_hidden_size", context.config().hiddenSize());
         }
         return b.build();
     }
 
-    /** The complete {@code adapter_config.json} object as PEFT's {@code save_pretrained} writes it. */
-    @Override
-    public JsonObject toJson() {
-        return SCHEMA.toJson(this);
-    }
-
-    @Override
-    public String peftType() {
-        return PEFT_TYPE;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return SCHEMA.equal(this, o);
-    }
-
-    @Override
-    public int hashCode() {
-        return SCHEMA.hash(this);
-    }
-
-    @Override
-    public String toString() {
-        return SCHEMA.toString(this);
-    }
-
-    /** Builds a {@link PTuningConfig}. */
+    /**
+     * Builds a {@link PTuningConfig}: the prompt-learning setters, and {@link #set} by JSON key for
+     * the encoder's ({@code set("encoder_num_layers", 3)}).
+     */
     public static final class Builder extends PeftConfigBuilder<PTuningConfig, Builder> implements PromptLearning.Setters<Builder> {
         private Builder(PTuningConfig from) {
             super(SCHEMA, from);
-        }
-
-        public Builder encoderType(EncoderType type) {
-            return set("encoder_reparameterization_type", Objects.requireNonNull(type, "encoderType"));
-        }
-
-        public Builder encoderHiddenSize(Integer size) {
-            return set("encoder_hidden_size", size);
-        }
-
-        public Builder encoderNumLayers(int layers) {
-            return set("encoder_num_layers", layers);
-        }
-
-        public Builder encoderDropout(double dropout) {
-            return set("encoder_dropout", dropout);
         }
     }
 }

@@ -95,39 +95,10 @@ public record PromptTuningConfig(
         return b.build();
     }
 
-    /**
-     * The complete {@code adapter_config.json} object as PEFT's {@code save_pretrained} writes it:
-     * keys sorted, unset values as {@code null}, and {@code inference_mode} true.
-     */
-    @Override
-    public JsonObject toJson() {
-        return SCHEMA.toJson(this);
-    }
-
-    @Override
-    public String peftType() {
-        return PEFT_TYPE;
-    }
-
     /** PEFT's {@code AutoTokenizer.from_pretrained} arguments (a copy); recorded, not used here. */
     @Override
     public JsonObject tokenizerKwargs() {
         return tokenizerKwargs == null ? null : tokenizerKwargs.deepCopy();
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return SCHEMA.equal(this, o);
-    }
-
-    @Override
-    public int hashCode() {
-        return SCHEMA.hash(this);
-    }
-
-    @Override
-    public String toString() {
-        return SCHEMA.toString(this);
     }
 
     /** Builds a {@link PromptTuningConfig}; {@link #build()} validates as PEFT's {@code __post_init__} does. */

@@ -73,13 +73,10 @@ public final class JsonCodecs {
         return new JsonCodec<>() {
             @Override
             public List<T> read(JsonElement json, String key) {
-                if (!json.isJsonArray()) {
-                    throw JsonCodec.mismatch(key, expected, json);
-                }
-                List<T> out = new ArrayList<>();
-                if (element instanceof Leaf<?> l && !l.acceptsAll(json)) {
+                if (!json.isJsonArray() || element instanceof Leaf<?> l && !l.acceptsAll(json)) {
                     throw JsonCodec.mismatch(key, expected, json); // names the whole list, not the element
                 }
+                List<T> out = new ArrayList<>();
                 for (JsonElement x : json.getAsJsonArray()) {
                     if (x.isJsonNull()) {
                         throw JsonCodec.mismatch(key, expected, json);

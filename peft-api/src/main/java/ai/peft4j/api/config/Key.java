@@ -34,7 +34,9 @@ public @interface Key {
 
     /**
      * When set, the JSON always written for this key whatever the value, as PEFT's
-     * {@code save_pretrained} writes {@code inference_mode} as {@code true}.
+     * {@code save_pretrained} writes {@code inference_mode} as {@code true}. The value is still
+     * read and kept, but, as the file does not keep it, it is left out of equality
+     * ({@link PeftSchema#keysEqual}).
      */
     String written() default "";
 

@@ -1,11 +1,14 @@
 package ai.peft4j.api.config;
 
 import ai.peft4j.api.method.PeftConfig;
+import com.google.gson.JsonObject;
 import java.util.List;
 
 /**
  * A {@link PeftConfig} bound by a {@link PeftSchema}: a record with a {@link PeftCommon}
- * {@code common} component, whose common keys are read here.
+ * {@code common} component, whose common keys are read here. {@link #peftType()} and
+ * {@link #toJson()} come from the record's schema; equality is the record's: every key the file
+ * keeps (see {@link PeftCommon}).
  *
  * <pre>{@code
  * PeftAdapterConfig cfg = (PeftAdapterConfig) PeftMethods.forType("LORA").parseConfig(json, "adapter_config.json");
@@ -16,6 +19,18 @@ public interface PeftAdapterConfig extends PeftConfig {
 
     /** PEFT's common keys. */
     PeftCommon common();
+
+    /** The schema's {@code peft_type}. */
+    @Override
+    default String peftType() {
+        return PeftSchema.of(getClass()).peftType();
+    }
+
+    /** The complete {@code adapter_config.json} PEFT writes for this config: every key, sorted, as PEFT. */
+    @Override
+    default JsonObject toJson() {
+        return PeftSchema.of(getClass()).write(this);
+    }
 
     /** PEFT's {@code task_type}. */
     default String taskType() {

@@ -24,6 +24,11 @@ import java.util.List;
  *     file written says {@link #PEFT_VERSION}, whose layout it has
  * @param autoMapping PEFT's {@code auto_mapping}, kept verbatim
  * @param ignoredKeys the keys the read ignored because the config does not know them (not written)
+ *
+ * <p>Equality leaves out what the file written does not keep: {@code inference_mode} and
+ * {@code peft_version} (always written as {@code true} and {@link #PEFT_VERSION}) and
+ * {@code ignoredKeys}. So two configs are equal when they write the same {@code adapter_config.json},
+ * and a config read back from the file it wrote equals it.
  */
 @Key.Unsupported(key = "modules_to_save", feature = "modules_to_save (full copies of base modules)")
 public record PeftCommon(
@@ -44,5 +49,15 @@ public record PeftCommon(
     public PeftCommon {
         taskType = taskType == null ? CAUSAL_LM : taskType;
         ignoredKeys = ignoredKeys == null ? List.of() : List.copyOf(ignoredKeys);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return PeftSchema.keysEqual(this, o);
+    }
+
+    @Override
+    public int hashCode() {
+        return PeftSchema.keysHash(this);
     }
 }

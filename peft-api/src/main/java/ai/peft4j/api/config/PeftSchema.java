@@ -7,7 +7,9 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import java.lang.reflect.Constructor;
+import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Modifier;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -21,9 +23,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Binds a config record to PEFT's {@code adapter_config.json}, from the {@link Key}s on its
- * components: reading, writing, equality and building are derived here once, so a method's config
- * declares each key exactly once. Records it embeds ({@link PeftCommon}, a method family's shared
- * keys) are flattened into the same JSON object.
+ * components: reading, writing and building are derived here once (accessors, equality and
+ * {@code toString} are the record's own), so a method's config declares each key exactly once.
+ * Records it embeds ({@link PeftCommon}, a method family's shared keys) are flattened into the same
+ * JSON object. Each config record holds its schema in a static field, where
+ * {@link PeftAdapterConfig}'s {@code peftType()} and {@code toJson()} find it.
  *
  * <p>The policy, the same for every method, as PEFT's {@code from_pretrained}:
  * <ul>
@@ -41,8 +45,6 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * public record MyConfig(PeftCommon common, @Key(value = "r", def = "8") int r) implements PeftAdapterConfig {
  *     static final PeftSchema<MyConfig> SCHEMA = new PeftSchema<>(MyConfig.class, "MINE", "MyConfig", "");
- *     public String peftType() { return "MINE"; }
- *     public JsonObject toJson() { return SCHEMA.toJson(this); }
  * }
  * MyConfig cfg = MyConfig.SCHEMA.read(json, "adapter_config.json");
  * }</pre>
@@ -54,6 +56,26 @@ import org.slf4j.LoggerFactory;
  */
 public final class PeftSchema<R extends Record & PeftAdapterConfig> {
     private static final Logger LOG = LoggerFactory.getLogger(PeftSchema.class);
+    /**
+     * A config record's schema, its static {@code PeftSchema} field, for {@link PeftAdapterConfig}'s
+     * {@code peftType()} and {@code toJson()} (a {@link ClassValue}, so a plugin's classes can unload).
+     */
+    private static final ClassValue<PeftSchema<?>> OF_TYPE = new ClassValue<>() {
+        @Override
+        protected PeftSchema<?> computeValue(Class<?> type) {
+            for (Field f : type.getDeclaredFields()) {
+                if (Modifier.isStatic(f.getModifiers()) && f.getType() == PeftSchema.class) {
+                    try {
+                        f.setAccessible(true);
+                        return (PeftSchema<?>) f.get(null);
+                    } catch (IllegalAccessException e) {
+                        throw new IllegalStateException("cannot read " + f, e);
+                    }
+                }
+            }
+            throw new IllegalStateException(type.getName() + " declares no PeftSchema (a static final field of the record)");
+        }
+    };
 
     private final Class<R> type;
     private final String peftType;
@@ -79,6 +101,11 @@ public final class PeftSchema<R extends Record & PeftAdapterConfig> {
         this.root = node(type);
     }
 
+    /** The schema a config record class holds in its static field. */
+    static PeftSchema<?> of(Class<?> type) {
+        return OF_TYPE.get(type);
+    }
+
     /** PEFT's {@code peft_type} for this config. */
     public String peftType() {
         return peftType;
@@ -89,9 +116,9 @@ public final class PeftSchema<R extends Record & PeftAdapterConfig> {
     /** Reads PEFT's {@code adapter_config.json} object; errors start with {@code source}. */
     public R read(JsonObject json, String source) {
         ConfigJson j = new ConfigJson(json, source);
-        String type = j.string("peft_type", peftType);
-        if (!peftType.equalsIgnoreCase(type)) {
-            throw j.error("peft_type is '" + type + "', not " + peftType);
+        String declared = j.string("peft_type", peftType);
+        if (!peftType.equalsIgnoreCase(declared)) {
+            throw j.error("peft_type is '" + declared + "', not " + peftType);
         }
         List<String> ignored = new ArrayList<>();
         for (String k : json.keySet()) {
@@ -137,38 +164,55 @@ public final class PeftSchema<R extends Record & PeftAdapterConfig> {
         return v.isJsonNull() || v.isJsonObject() && v.getAsJsonObject().size() == 0;
     }
 
-    // ---- writing and comparing ----------------------------------------------------------------
+    // ---- writing ------------------------------------------------------------------------------
 
     /** The complete {@code adapter_config.json} object PEFT writes for {@code config}: every key, sorted. */
     public JsonObject toJson(R config) {
+        return write(config);
+    }
+
+    /** {@link #toJson} for a config known only to be of this schema's class. */
+    JsonObject write(PeftAdapterConfig config) {
         TreeMap<String, JsonElement> m = new TreeMap<>();
         m.put("peft_type", new JsonPrimitive(peftType));
         for (Key.Unsupported u : unsupported.values()) {
             m.put(u.key(), JsonParser.parseString(u.written()));
         }
-        write(root, config, m);
+        write(root, type.cast(config), m);
         JsonObject o = new JsonObject();
         m.forEach(o::add);
         return o;
     }
 
     /**
-     * Config equality: the same class, the same JSON written and the same {@code inference_mode}
-     * (which the JSON always says true, but which decides how a new adapter starts).
+     * Record equality over what the file keeps: it leaves out keys with a fixed {@link Key#written()}
+     * value and the {@link Key.Ignored} list, for a record holding them ({@link PeftCommon}) to use
+     * in {@code equals}.
      */
-    public boolean equal(R config, Object other) {
-        return other != null && other.getClass() == type && config.inferenceMode() == type.cast(other).inferenceMode()
-                && toJson(config).equals(toJson(type.cast(other)));
+    public static boolean keysEqual(Record a, Object b) {
+        if (b == null || b.getClass() != a.getClass()) {
+            return false;
+        }
+        for (RecordComponent c : a.getClass().getRecordComponents()) {
+            if (compared(c) && !Objects.equals(get(c, a), get(c, b))) {
+                return false;
+            }
+        }
+        return true;
     }
 
-    /** The hash that goes with {@link #equal}. */
-    public int hash(R config) {
-        return Objects.hash(toJson(config), config.inferenceMode());
+    /** The hash that goes with {@link #keysEqual}. */
+    public static int keysHash(Record a) {
+        int h = 1;
+        for (RecordComponent c : a.getClass().getRecordComponents()) {
+            h = 31 * h + (compared(c) ? Objects.hashCode(get(c, a)) : 0);
+        }
+        return h;
     }
 
-    /** The class name and the JSON written, for messages and logs. */
-    public String toString(R config) {
-        return type.getSimpleName() + toJson(config);
+    private static boolean compared(RecordComponent c) {
+        Key k = c.getAnnotation(Key.class);
+        return !c.isAnnotationPresent(Key.Ignored.class) && (k == null || k.written().isEmpty());
     }
 
     // ---- building -----------------------------------------------------------------------------

@@ -71,11 +71,6 @@ public record Ia3Config(
         return SCHEMA.read(json, source);
     }
 
-    @Override
-    public String peftType() {
-        return PEFT_TYPE;
-    }
-
     /**
      * PEFT's {@code _check_target_module_feedforward}: a regex must match the whole path; a name
      * list matches a path that ends with a name (a plain string suffix, no '.' boundary, as PEFT).
@@ -89,27 +84,6 @@ public record Ia3Config(
             return ff.matches(module);
         }
         return ff.nameList().stream().anyMatch(module::endsWith);
-    }
-
-    /** The complete {@code adapter_config.json} PEFT writes for this config (keys sorted, as PEFT). */
-    @Override
-    public JsonObject toJson() {
-        return SCHEMA.toJson(this);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return SCHEMA.equal(this, o);
-    }
-
-    @Override
-    public int hashCode() {
-        return SCHEMA.hash(this);
-    }
-
-    @Override
-    public String toString() {
-        return SCHEMA.toString(this);
     }
 
     /** Builds an {@link Ia3Config}; {@link #build()} checks what PEFT's {@code __post_init__} checks. */
