@@ -3,6 +3,7 @@ package ai.peft4j.lora;
 import ai.peft4j.api.Peft4jException;
 import ai.peft4j.api.config.JsonCodec;
 import ai.peft4j.api.config.JsonCodecs;
+import ai.peft4j.api.config.JsonValue;
 import ai.peft4j.api.config.Key;
 import ai.peft4j.api.config.OneOrList;
 import ai.peft4j.api.config.PeftAdapterConfig;
@@ -53,7 +54,7 @@ import java.util.regex.PatternSyntaxException;
  * @param layersPattern {@code layers_pattern}, or null
  * @param rankPattern module regex to rank, tried in file order
  * @param alphaPattern module regex to alpha, tried in file order
- * @param cordaConfig kept verbatim (PEFT 0.21 keys of features peft4j does not use, written back as read)
+ * @param cordaConfig kept verbatim, as the next seven: PEFT 0.21 keys of features peft4j does not use, written back as read
  * @param ensureWeightTying kept verbatim
  * @param evaConfig kept verbatim
  * @param loftqConfig kept verbatim
@@ -89,14 +90,14 @@ public record LoraConfig(
         @Key(value = "layers_pattern", codec = LayersPatternCodec.class) OneOrList<String> layersPattern,
         @Key(value = "rank_pattern", def = "{}") Map<String, Integer> rankPattern,
         @Key(value = "alpha_pattern", def = "{}", codec = JsonCodecs.PythonNumberMap.class) Map<String, Double> alphaPattern,
-        @Key("corda_config") JsonElement cordaConfig,
-        @Key(value = "ensure_weight_tying", def = "false") JsonElement ensureWeightTying,
-        @Key("eva_config") JsonElement evaConfig,
-        @Key(value = "loftq_config", def = "{}") JsonElement loftqConfig,
-        @Key("lora_ga_config") JsonElement loraGaConfig,
-        @Key("megatron_config") JsonElement megatronConfig,
-        @Key(value = "megatron_core", def = "\"megatron.core\"") JsonElement megatronCore,
-        @Key(value = "qalora_group_size", def = "16") JsonElement qaloraGroupSize) implements PeftAdapterConfig {
+        @Key("corda_config") JsonValue cordaConfig,
+        @Key(value = "ensure_weight_tying", def = "false") JsonValue ensureWeightTying,
+        @Key("eva_config") JsonValue evaConfig,
+        @Key(value = "loftq_config", def = "{}") JsonValue loftqConfig,
+        @Key("lora_ga_config") JsonValue loraGaConfig,
+        @Key("megatron_config") JsonValue megatronConfig,
+        @Key(value = "megatron_core", def = "\"megatron.core\"") JsonValue megatronCore,
+        @Key(value = "qalora_group_size", def = "16") JsonValue qaloraGroupSize) implements PeftAdapterConfig {
 
     /** PEFT's {@code peft_type} for LoRA. */
     public static final String PEFT_TYPE = "LORA";

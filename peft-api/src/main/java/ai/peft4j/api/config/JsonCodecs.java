@@ -47,9 +47,11 @@ public final class JsonCodecs {
     /** A JSON object, copied. */
     public static final JsonCodec<JsonObject> OBJECT = new Leaf<>("an object", "objects",
             JsonElement::isJsonObject, e -> e.getAsJsonObject().deepCopy(), JsonObject::deepCopy);
-    /** Any JSON, copied: for keys peft4j keeps verbatim without using them. */
+    /** Any JSON, copied. */
     public static final JsonCodec<JsonElement> JSON = new Leaf<>("JSON", "JSON values", e -> true,
             JsonElement::deepCopy, JsonElement::deepCopy);
+    /** Any JSON, as an immutable {@link JsonValue}: for keys peft4j keeps verbatim without using them. */
+    public static final JsonCodec<JsonValue> VALUE = new Leaf<>("JSON", "JSON values", e -> true, JsonValue::of, JsonValue::json);
     /** {@code target_modules} and the like: a regex string or a list of module names. */
     public static final JsonCodec<ModuleSelector> SELECTOR = new JsonCodec<>() {
         @Override
@@ -218,6 +220,9 @@ public final class JsonCodecs {
             }
             if (c == JsonElement.class) {
                 return JSON;
+            }
+            if (c == JsonValue.class) {
+                return VALUE;
             }
             if (c == ModuleSelector.class) {
                 return SELECTOR;

@@ -1,6 +1,5 @@
 package ai.peft4j.api.config;
 
-import com.google.gson.JsonElement;
 import java.util.List;
 
 /**
@@ -37,7 +36,7 @@ public record PeftCommon(
         @Key("revision") String revision,
         @Key(value = "inference_mode", def = "false", written = "true") boolean inferenceMode,
         @Key(value = "peft_version", written = "\"" + PeftCommon.PEFT_VERSION + "\"") String peftVersion,
-        @Key("auto_mapping") JsonElement autoMapping,
+        @Key("auto_mapping") JsonValue autoMapping,
         @Key.Ignored List<String> ignoredKeys) {
 
     /** The PEFT release whose {@code adapter_config.json} layout peft4j writes. */

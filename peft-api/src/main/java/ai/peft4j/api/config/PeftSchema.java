@@ -250,7 +250,7 @@ public final class PeftSchema<R extends Record & PeftAdapterConfig> {
 
     /**
      * {@code value} checked and made immutable for {@code key}; null is the default. Numbers convert
-     * to the key's number type, a list to a {@link OneOrList}.
+     * to the key's number type, a list to a {@link OneOrList}, a {@code JsonElement} to a {@link JsonValue}.
      */
     Object check(String key, Object value) {
         Leaf l = leaves.get(key);
@@ -265,6 +265,8 @@ public final class PeftSchema<R extends Record & PeftAdapterConfig> {
             value = n.doubleValue();
         } else if (want == OneOrList.class && value instanceof List<?> list) {
             value = OneOrList.of(list);
+        } else if (want == JsonValue.class && value instanceof JsonElement e) {
+            value = JsonValue.of(e);
         }
         if (!want.isInstance(value)) {
             throw new IllegalArgumentException(key + " takes " + want.getSimpleName() + ", not " + value.getClass().getSimpleName());
