@@ -238,6 +238,10 @@ public final class JsonCodecs {
      * A number written as Python writes the value PEFT declares an {@code int} but accepts a float
      * for ({@code lora_alpha}): an integral value as a JSON integer ({@code 16}), any other as a
      * float ({@code 0.5}).
+     *
+     * <pre>
+     * &#64;Key(value = "lora_alpha", def = "8", codec = JsonCodecs.PythonNumber.class) double loraAlpha
+     * </pre>
      */
     public static final class PythonNumber implements JsonCodec<Double> {
         @Override
@@ -259,7 +263,13 @@ public final class JsonCodecs {
         }
     }
 
-    /** A map of {@link PythonNumber}s ({@code alpha_pattern}). */
+    /**
+     * A map of {@link PythonNumber}s.
+     *
+     * <pre>
+     * &#64;Key(value = "alpha_pattern", def = "{}", codec = JsonCodecs.PythonNumberMap.class) Map&lt;String, Double&gt; alphaPattern
+     * </pre>
+     */
     public static final class PythonNumberMap implements JsonCodec<Map<String, Double>> {
         private final JsonCodec<Map<String, Double>> map = mapOf(new PythonNumber());
 

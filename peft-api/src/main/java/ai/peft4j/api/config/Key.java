@@ -12,13 +12,13 @@ import java.lang.annotation.Target;
  * component's type does not say it, how its value is read and written. This annotation is the whole
  * declaration: {@link PeftSchema} reads, writes, compares and builds the component from it.
  *
- * <pre>{@code
+ * <pre>
  * public record MyConfig(
  *         PeftCommon common,
- *         @Key(value = "r", def = "8") int r,
- *         @Key(value = "lora_alpha", def = "8", codec = JsonCodecs.PythonNumber.class) double loraAlpha,
- *         @Key("target_modules") ModuleSelector targetModules) implements PeftAdapterConfig { ... }
- * }</pre>
+ *         &#64;Key(value = "r", def = "8") int r,
+ *         &#64;Key(value = "lora_alpha", def = "8", codec = JsonCodecs.PythonNumber.class) double loraAlpha,
+ *         &#64;Key("target_modules") ModuleSelector targetModules) implements PeftAdapterConfig { ... }
+ * </pre>
  *
  * <p>A JSON {@code null} counts as absent: the key takes its default, as PEFT's dataclass does.
  */
@@ -52,10 +52,10 @@ public @interface Key {
      * {@code false}, {@code []} or <code>{}</code>), refused otherwise naming the key and the feature,
      * and written as {@link #written()}. Put on the config record (or a record it embeds).
      *
-     * <pre>{@code
-     * @Key.Unsupported(key = "use_dora", feature = "DoRA", written = "false")
+     * <pre>
+     * &#64;Key.Unsupported(key = "use_dora", feature = "DoRA", written = "false")
      * public record LoraConfig(...) implements PeftAdapterConfig { ... }
-     * }</pre>
+     * </pre>
      */
     @Documented
     @Retention(RetentionPolicy.RUNTIME)
@@ -71,7 +71,7 @@ public @interface Key {
         /** The JSON written for the key (PEFT's default). */
         String written() default "null";
 
-        /** The container of repeated {@link Unsupported} annotations. */
+        /** The container of repeated {@link Unsupported} annotations, which Java fills in when one is repeated. */
         @Documented
         @Retention(RetentionPolicy.RUNTIME)
         @Target(ElementType.TYPE)
@@ -84,6 +84,10 @@ public @interface Key {
     /**
      * Marks the {@code List<String>} component that receives the keys a read ignored because the
      * config does not know them; it is not a JSON key and is never written.
+     *
+     * <pre>{@code
+     * public record PeftCommon(..., @Key.Ignored List<String> ignoredKeys) { ... }
+     * }</pre>
      */
     @Documented
     @Retention(RetentionPolicy.RUNTIME)
