@@ -1,29 +1,43 @@
 package ai.peft4j.prompttuning;
 
 import ai.peft4j.api.Peft4jException;
+import ai.peft4j.api.config.Key;
+import ai.peft4j.api.config.PeftCommon;
+import ai.peft4j.api.config.PeftConfigBuilder;
+import ai.peft4j.api.config.PeftSchema;
 import ai.peft4j.api.method.AdapterContext;
-import ai.peft4j.api.method.PeftConfig;
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonPrimitive;
-import java.util.HashMap;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * The configuration of a P-tuning adapter (PEFT's {@code PromptEncoderConfig},
- * {@code peft_type} {@code P_TUNING}), with PEFT's key names and defaults. PEFT saves the prompt
- * encoder's output as {@code prompt_embeddings}, so a saved P-tuning adapter runs as a fixed soft
- * prompt; see {@link PTuningMethod}.
+ * {@code peft_type} {@code P_TUNING}), with PEFT's key names and defaults, bound by
+ * {@link PeftSchema}. PEFT saves the prompt encoder's output as {@code prompt_embeddings}, so a
+ * saved P-tuning adapter runs as a fixed soft prompt; see {@link PTuningMethod}.
  *
  * <pre>{@code
  * PTuningConfig cfg = (PTuningConfig) PeftMethods.forType("P_TUNING").parseConfig(json, "adapter_config.json");
  * }</pre>
+ *
+ * @param common PEFT's common keys; {@code task_type} must be {@code CAUSAL_LM}
+ * @param promptLearning the keys every prompt-learning method shares
+ * @param encoderType {@code encoder_reparameterization_type} (default MLP)
+ * @param encoderHiddenSize the encoder's hidden size, or null until filled from the base (token_dim)
+ * @param encoderNumLayers {@code encoder_num_layers} (default 2)
+ * @param encoderDropout {@code encoder_dropout} (default 0)
  */
-public final class PTuningConfig implements PeftConfig {
+public record PTuningConfig(
+        PeftCommon common,
+        PromptLearning promptLearning,
+        @Key(value = "encoder_reparameterization_type", def = "\"MLP\"") EncoderType encoderType,
+        @Key("encoder_hidden_size") Integer encoderHiddenSize,
+        @Key(value = "encoder_num_layers", def = "2") int encoderNumLayers,
+        @Key(value = "encoder_dropout", def = "0.0") double encoderDropout) implements PromptLearningConfig {
+
     public static final String PEFT_TYPE = "P_TUNING";
+
+    private static final PeftSchema<PTuningConfig> SCHEMA = new PeftSchema<>(PTuningConfig.class, PEFT_TYPE,
+            "PromptEncoderConfig", "peft4j's prompt learning trains only the virtual tokens");
 
     /** PEFT's {@code encoder_reparameterization_type}. */
     public enum EncoderType {
@@ -31,28 +45,25 @@ public final class PTuningConfig implements PeftConfig {
         LSTM
     }
 
-    private static final Set<String> OWN_KEYS = Set.of("encoder_reparameterization_type", "encoder_hidden_size",
-            "encoder_num_layers", "encoder_dropout");
-
-    private final PromptLearningFields common;
-    private final EncoderType encoderType;
-    private final Integer encoderHiddenSize;
-    private final int encoderNumLayers;
-    private final double encoderDropout;
-
-    private PTuningConfig(PromptLearningFields common, EncoderType encoderType, Integer encoderHiddenSize,
-            int encoderNumLayers, double encoderDropout, String source) {
-        common.validate(source);
-        PromptLearningFields.positive(source, "encoder_hidden_size", encoderHiddenSize);
-        PromptLearningFields.positive(source, "encoder_num_layers", encoderNumLayers);
+    /** Validates as PEFT's {@code __post_init__} does. */
+    public PTuningConfig {
+        PromptLearning.requireCausalLm(common);
+        Objects.requireNonNull(encoderType, "encoderType");
+        PromptLearning.positive("encoder_hidden_size", encoderHiddenSize);
+        PromptLearning.positive("encoder_num_layers", encoderNumLayers);
         if (!(encoderDropout >= 0 && encoderDropout < 1)) {
-            throw new Peft4jException(source + ": encoder_dropout must be in [0, 1), got " + encoderDropout);
+            throw new Peft4jException("encoder_dropout must be in [0, 1), got " + encoderDropout);
         }
-        this.common = common.copy();
-        this.encoderType = Objects.requireNonNull(encoderType, "encoderType");
-        this.encoderHiddenSize = encoderHiddenSize;
-        this.encoderNumLayers = encoderNumLayers;
-        this.encoderDropout = encoderDropout;
+    }
+
+    /** A builder holding PEFT's defaults; {@code num_virtual_tokens} is required. */
+    public static Builder builder() {
+        return new Builder(null);
+    }
+
+    /** A builder holding this config's values, to derive a changed copy. */
+    public Builder toBuilder() {
+        return new Builder(this);
     }
 
     /**
@@ -60,89 +71,25 @@ public final class PTuningConfig implements PeftConfig {
      * dropout 0), unknown keys are ignored with a warning, and invalid values fail naming {@code source}.
      */
     public static PTuningConfig fromJson(JsonObject json, String source) {
-        PromptLearningFields.warnUnknown(json, OWN_KEYS, source);
-        PromptLearningFields common = PromptLearningFields.read(json, source, PEFT_TYPE);
-        EncoderType type = EncoderType.MLP;
-        String t = PromptLearningFields.string(json, "encoder_reparameterization_type", source);
-        if (t != null) {
-            try {
-                type = EncoderType.valueOf(t.trim().toUpperCase(Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new Peft4jException(source + ": encoder_reparameterization_type '" + t + "' is not MLP or LSTM");
-            }
-        }
-        Integer hidden = PromptLearningFields.isNull(json, "encoder_hidden_size") ? null
-                : PromptLearningFields.integer(json, "encoder_hidden_size", source);
-        int layers = PromptLearningFields.isNull(json, "encoder_num_layers") ? 2
-                : PromptLearningFields.integer(json, "encoder_num_layers", source);
-        double dropout = PromptLearningFields.isNull(json, "encoder_dropout") ? 0.0
-                : PromptLearningFields.number(json, "encoder_dropout", source);
-        return new PTuningConfig(common, type, hidden, layers, dropout, source);
+        return SCHEMA.read(json, source);
     }
 
     /** This config with the fields PEFT fills from the base (encoder_hidden_size defaults to token_dim). */
     PTuningConfig filledFrom(AdapterContext context) {
-        PromptLearningFields c = common.copy();
-        c.fillFrom(context);
-        return new PTuningConfig(c, encoderType, encoderHiddenSize == null ? c.tokenDim : encoderHiddenSize,
-                encoderNumLayers, encoderDropout, "P-tuning config");
+        Builder b = PromptLearning.fill(toBuilder(), this, context);
+        if (encoderHiddenSize == null) {
+            b.set("encoder_hidden_size", context.config().hiddenSize());
+        }
+        return b.build();
     }
 
-    /** The complete {@code adapter_config.json} object as PEFT's {@code save_pretrained} writes it. */
-    @Override
-    public JsonObject toJson() {
-        Map<String, JsonElement> m = new HashMap<>();
-        common.write(m, PEFT_TYPE);
-        m.put("encoder_reparameterization_type", new JsonPrimitive(encoderType.name()));
-        m.put("encoder_hidden_size", PromptLearningFields.num(encoderHiddenSize));
-        m.put("encoder_num_layers", new JsonPrimitive(encoderNumLayers));
-        m.put("encoder_dropout", new JsonPrimitive(encoderDropout));
-        return PromptLearningFields.sorted(m);
-    }
-
-    @Override
-    public String peftType() {
-        return PEFT_TYPE;
-    }
-
-    public int numVirtualTokens() {
-        return common.numVirtualTokens;
-    }
-
-    /** PEFT's {@code inference_mode}: true for a saved adapter, the only kind peft4j runs. */
-    public boolean inferenceMode() {
-        return common.inferenceMode;
-    }
-
-    public EncoderType encoderType() {
-        return encoderType;
-    }
-
-    /** The encoder's hidden size, or null until filled from the base (token_dim). */
-    public Integer encoderHiddenSize() {
-        return encoderHiddenSize;
-    }
-
-    public int encoderNumLayers() {
-        return encoderNumLayers;
-    }
-
-    public double encoderDropout() {
-        return encoderDropout;
-    }
-
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof PTuningConfig c && toJson().equals(c.toJson()) && inferenceMode() == c.inferenceMode();
-    }
-
-    @Override
-    public int hashCode() {
-        return Objects.hash(toJson(), inferenceMode());
-    }
-
-    @Override
-    public String toString() {
-        return "PTuningConfig" + toJson();
+    /**
+     * Builds a {@link PTuningConfig}: the prompt-learning setters, and {@link #set} by JSON key for
+     * the encoder's ({@code set("encoder_num_layers", 3)}).
+     */
+    public static final class Builder extends PeftConfigBuilder<PTuningConfig, Builder> implements PromptLearning.Setters<Builder> {
+        private Builder(PTuningConfig from) {
+            super(SCHEMA, from);
+        }
     }
 }

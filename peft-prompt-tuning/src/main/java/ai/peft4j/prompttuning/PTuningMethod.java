@@ -49,7 +49,7 @@ public final class PTuningMethod implements PeftMethod {
         PTuningConfig resolved = cfg.filledFrom(context);
         // PEFT's inference-mode encoder is a plain embedding (N(0, 1)); the saved output replaces it.
         var prompt = PromptTuningMethod.initialPrompt(
-                PromptTuningConfig.builder().setNumVirtualTokens(cfg.numVirtualTokens()).build(), context);
+                PromptTuningConfig.builder().numVirtualTokens(cfg.numVirtualTokens()).build(), context);
         String key = AdapterContext.storeKey(adapterName, SoftPromptAdapter.STATE_KEY);
         context.store().put(key, prompt, true);
         return new PTuningAdapter(adapterName, resolved, key, context.config().hiddenSize());

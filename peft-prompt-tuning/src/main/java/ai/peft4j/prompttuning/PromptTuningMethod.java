@@ -149,7 +149,7 @@ public final class PromptTuningMethod implements PeftMethod {
      */
     private static Path findTokenizer(String nameOrPath, AdapterContext context) {
         Path base = context.modelDirectory().toAbsolutePath().normalize();
-        if (nameOrPath == null || nameOrPath.isBlank() || nameOrPath.equals(PromptLearningFields.baseName(context))) {
+        if (nameOrPath == null || nameOrPath.isBlank() || nameOrPath.equals(PromptLearning.baseName(context))) {
             return null;
         }
         List<Path> candidates = new ArrayList<>();

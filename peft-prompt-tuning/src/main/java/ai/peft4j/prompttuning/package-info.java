@@ -5,7 +5,9 @@
  *
  * <ul>
  *   <li>{@link ai.peft4j.prompttuning.PromptTuningConfig}, {@link ai.peft4j.prompttuning.PTuningConfig}:
- *       {@code adapter_config.json} with PEFT's key names, defaults and validation;</li>
+ *       {@code adapter_config.json} with PEFT's key names, defaults and validation, as records bound by
+ *       {@link ai.peft4j.api.config.PeftSchema}; both embed {@link ai.peft4j.prompttuning.PromptLearning},
+ *       the keys PEFT's prompt-learning methods share;</li>
  *   <li>{@link ai.peft4j.prompttuning.PromptTuningMethod} ({@code prompt-tuning}) creates, initialises
  *       (RANDOM, TEXT, SAMPLE_VOCAB) and loads soft prompts; {@link ai.peft4j.prompttuning.PTuningMethod}
  *       ({@code p-tuning}) loads PEFT-saved P-tuning adapters;</li>

@@ -57,7 +57,7 @@ class PromptTuningAdapterTest {
     void rowsThatAllNameOneSoftPromptRunAsThatAdaptersOwnBatchWhileMixingStaysRefused() {
         try (PeftModel model = open("tiny-gpt2")) {
             model.setSeed(3);
-            add(model, "pt", PromptTuningConfig.builder().setNumVirtualTokens(4).build());
+            add(model, "pt", PromptTuningConfig.builder().numVirtualTokens(4).build());
             int[][] ids = {{5, 6, 7}, {8, 9, 10}};
             GenerationConfig cfg = GenerationConfig.builder().maxNewTokens(4).eosTokenId(1249).build();
             assertThat(model.hooks(new String[] {"pt", "pt"}).prefixLength()).isEqualTo(4);
@@ -85,14 +85,14 @@ class PromptTuningAdapterTest {
 
         // The fixture's own config, made trainable (PEFT initialises only when not in inference mode).
         PromptTuningConfig saved = PromptTuningConfig.fromJson(AdapterFiles.readConfig(dir), dir.toString());
-        PromptTuningConfig fresh = saved.toBuilder().optInferenceMode(false).build();
+        PromptTuningConfig fresh = saved.toBuilder().inferenceMode(false).build();
         HostTensor expected = read(dir.resolve(AdapterFiles.WEIGHTS), "prompt_embeddings");
         try (PeftModel model = open(base)) {
             PromptTuningAdapter a = add(model, "text", fresh);
             assertThat(model.runtime().parameters().get(a.promptKey())).isEqualTo(expected);
             // Without a tokenizer name, the base model's tokenizer is used and its name recorded.
-            PromptTuningConfig noTokenizer = PromptTuningConfig.builder().setNumVirtualTokens(5).optInit(PromptTuningInit.TEXT)
-                    .optInitText(saved.initText()).build();
+            PromptTuningConfig noTokenizer = PromptTuningConfig.builder().numVirtualTokens(5).init(PromptTuningInit.TEXT)
+                    .initText(saved.initText()).build();
             PromptTuningAdapter b = add(model, "text2", noTokenizer);
             assertThat(model.runtime().parameters().get(b.promptKey())).isEqualTo(expected);
             assertThat(b.config().tokenizerNameOrPath()).isEqualTo(base);
@@ -111,8 +111,8 @@ class PromptTuningAdapterTest {
                 TextTokenizer tok = TextTokenizer.load(Fixtures.model("tiny-llama"))) {
             int[] ids = tok.encode("요약:");
             assertThat(ids.length).isLessThan(7);
-            PromptTuningConfig cfg = PromptTuningConfig.builder().setNumVirtualTokens(7).optInit(PromptTuningInit.TEXT)
-                    .optInitText("요약:").optTokenizerNameOrPath(Fixtures.model("tiny-gpt2").toString()).build();
+            PromptTuningConfig cfg = PromptTuningConfig.builder().numVirtualTokens(7).init(PromptTuningInit.TEXT)
+                    .initText("요약:").tokenizerNameOrPath(Fixtures.model("tiny-gpt2").toString()).build();
             PromptTuningAdapter a = add(model, "short", cfg);
             HostTensor table = model.runtime().parameters().get("model.embed_tokens.weight");
             HostTensor prompt = model.runtime().parameters().get(a.promptKey());
@@ -130,8 +130,8 @@ class PromptTuningAdapterTest {
      */
     @Test
     void textInitWithATokenizerThatIsNotLocalIsRefused() {
-        PromptTuningConfig cfg = PromptTuningConfig.builder().setNumVirtualTokens(5).optInit(PromptTuningInit.TEXT)
-                .optInitText("요약:").optTokenizerNameOrPath("some-org/some-tokenizer").build();
+        PromptTuningConfig cfg = PromptTuningConfig.builder().numVirtualTokens(5).init(PromptTuningInit.TEXT)
+                .initText("요약:").tokenizerNameOrPath("some-org/some-tokenizer").build();
         try (PeftModel model = open("tiny-llama")) {
             assertThatThrownBy(() -> add(model, "t", cfg)).isInstanceOf(Peft4jException.class)
                     .hasMessageContaining("tokenizer_name_or_path 'some-org/some-tokenizer'")
@@ -140,7 +140,7 @@ class PromptTuningAdapterTest {
             assertThat(model.adapterNames()).isEmpty();
             assertThat(model.runtime().parameters().adapterKeys()).isEmpty();
             // naming the base model itself is the base model's tokenizer, as in PEFT
-            add(model, "base-named", cfg.toBuilder().optTokenizerNameOrPath("tiny-llama").build());
+            add(model, "base-named", cfg.toBuilder().tokenizerNameOrPath("tiny-llama").build());
         }
     }
 
@@ -159,7 +159,7 @@ class PromptTuningAdapterTest {
 
     @Test
     void randomInitIsStandardNormalAndSeeded() {
-        PromptTuningConfig cfg = PromptTuningConfig.builder().setNumVirtualTokens(40).build();
+        PromptTuningConfig cfg = PromptTuningConfig.builder().numVirtualTokens(40).build();
         HostTensor first;
         try (PeftModel model = open("tiny-gpt2")) {
             model.setSeed(42);
@@ -185,7 +185,7 @@ class PromptTuningAdapterTest {
 
     @Test
     void sampleVocabInitCopiesRowsOfRandomVocabularyIds() {
-        PromptTuningConfig cfg = PromptTuningConfig.builder().setNumVirtualTokens(6).optInit(PromptTuningInit.SAMPLE_VOCAB).build();
+        PromptTuningConfig cfg = PromptTuningConfig.builder().numVirtualTokens(6).init(PromptTuningInit.SAMPLE_VOCAB).build();
         try (PeftModel model = open("tiny-gpt-neox")) {
             ParameterStore store = model.runtime().parameters();
             HostTensor table = store.get(model.runtime().architecture().embeddingKey(model.runtime().config()));
@@ -215,8 +215,8 @@ class PromptTuningAdapterTest {
         JsonObject peft = AdapterFiles.readConfig(fixture);
         Path out = tmp.resolve("fresh");
         try (PeftModel model = open("tiny-gpt2")) {
-            PromptTuningConfig cfg = PromptTuningConfig.builder().setNumVirtualTokens(5).optInit(PromptTuningInit.TEXT)
-                    .optInitText(peft.get("prompt_tuning_init_text").getAsString()).build();
+            PromptTuningConfig cfg = PromptTuningConfig.builder().numVirtualTokens(5).init(PromptTuningInit.TEXT)
+                    .initText(peft.get("prompt_tuning_init_text").getAsString()).build();
             model.addAdapter("mine", cfg);
             model.saveAdapter("mine", out);
         }
@@ -370,7 +370,7 @@ class PromptTuningAdapterTest {
     @Test
     void softPromptsAreRefusedInMixedAdapterBatches() {
         try (PeftModel model = open("tiny-gpt2")) {
-            model.addAdapter("pt", PromptTuningConfig.builder().setNumVirtualTokens(3).build());
+            model.addAdapter("pt", PromptTuningConfig.builder().numVirtualTokens(3).build());
             int[][] ids = {{262, 301, 556}, {262, 301, 556}};
             assertThatThrownBy(() -> model.forward(ids, null, new String[] {"pt", PeftModel.BASE}))
                     .isInstanceOf(Peft4jException.class).hasMessageContaining("soft prompts");

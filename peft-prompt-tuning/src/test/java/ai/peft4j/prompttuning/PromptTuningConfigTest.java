@@ -61,7 +61,7 @@ class PromptTuningConfigTest {
         assertThat(out.get("peft_version").getAsString()).isEqualTo(PromptTuningConfig.PEFT_FORMAT_VERSION);
         assertThat(out.get("token_dim")).isEqualTo(JsonNull.INSTANCE);
         assertThat(out.get("modules_to_save")).isEqualTo(JsonNull.INSTANCE);
-        assertThat(PromptTuningConfig.builder().setNumVirtualTokens(8).build()).isEqualTo(cfg);
+        assertThat(PromptTuningConfig.builder().numVirtualTokens(8).build()).isEqualTo(cfg);
     }
 
     @Test
@@ -81,7 +81,7 @@ class PromptTuningConfigTest {
                 .isInstanceOf(Peft4jException.class)
                 .hasMessage("test.json: prompt_tuning_init is TEXT but prompt_tuning_init_text is missing; "
                         + "give the text the soft prompt starts from");
-        assertThatThrownBy(() -> PromptTuningConfig.builder().setNumVirtualTokens(5).optInit(PromptTuningInit.TEXT).build())
+        assertThatThrownBy(() -> PromptTuningConfig.builder().numVirtualTokens(5).init(PromptTuningInit.TEXT).build())
                 .isInstanceOf(Peft4jException.class).hasMessageContaining("prompt_tuning_init_text is missing");
         assertThatThrownBy(() -> parse("{\"num_virtual_tokens\": 5, \"prompt_tuning_init\": \"TEXT\", \"prompt_tuning_init_text\": \"\"}"))
                 .isInstanceOf(Peft4jException.class).hasMessageContaining("prompt_tuning_init_text is empty");
@@ -99,7 +99,7 @@ class PromptTuningConfigTest {
                 .hasMessage("test.json: num_virtual_tokens must be an integer, got 2.5");
         assertThatThrownBy(() -> parse("{\"num_virtual_tokens\": \"8\"}")).isInstanceOf(Peft4jException.class)
                 .hasMessage("test.json: num_virtual_tokens must be an integer, got \"8\"");
-        assertThatThrownBy(() -> PromptTuningConfig.builder().setNumVirtualTokens(0).build())
+        assertThatThrownBy(() -> PromptTuningConfig.builder().numVirtualTokens(0).build())
                 .isInstanceOf(Peft4jException.class).hasMessageContaining("num_virtual_tokens must be a positive integer, got 0");
     }
 

@@ -22,7 +22,7 @@ class PromptTuningConformanceTest extends AbstractPeftMethodConformanceTest {
 
     @Override
     protected PeftConfig freshConfig(String model) {
-        return PromptTuningConfig.builder().setNumVirtualTokens(4).build();
+        return PromptTuningConfig.builder().numVirtualTokens(4).build();
     }
 
     /** A soft prompt changes every output, even freshly initialised. */

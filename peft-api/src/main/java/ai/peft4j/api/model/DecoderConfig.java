@@ -1,6 +1,8 @@
 package ai.peft4j.api.model;
 
 import ai.peft4j.api.Peft4jException;
+import ai.peft4j.api.config.ConfigJson;
+import ai.peft4j.api.config.JsonCodecs;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
@@ -10,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -27,6 +30,7 @@ import java.util.Locale;
  */
 public final class DecoderConfig {
     private final JsonObject json;
+    private final ConfigJson j;
     private final String modelType;
     private final int vocabSize;
     private final int hiddenSize;
@@ -51,32 +55,33 @@ public final class DecoderConfig {
 
     private DecoderConfig(JsonObject json, String source) {
         this.json = json;
-        this.modelType = str("model_type", null);
+        this.j = new ConfigJson(json, source);
+        this.modelType = j.string("model_type", null);
         if (modelType == null) {
-            throw new Peft4jException(source + ": no 'model_type' key; is this a Hugging Face config.json?");
+            throw j.error("no 'model_type' key; is this a Hugging Face config.json?");
         }
         java.util.Set<String> supported = Architectures.supportedTypes();
         if (!supported.contains(modelType.toLowerCase(Locale.ROOT))) {
-            throw new Peft4jException(source + ": unsupported model_type '" + modelType + "'; supported: " + String.join(", ", supported));
+            throw j.error("unsupported model_type '" + modelType + "'; supported: " + String.join(", ", supported));
         }
         boolean gpt2Style = modelType.equals("gpt2") || modelType.equals("gptj");
-        this.vocabSize = intReq(source, "vocab_size");
-        this.hiddenSize = intReq(source, gpt2Style ? "n_embd" : "hidden_size");
-        this.numLayers = intReq(source, gpt2Style ? "n_layer" : "num_hidden_layers");
-        this.numHeads = intReq(source, gpt2Style ? "n_head" : "num_attention_heads");
-        this.numKvHeads = intOr("num_key_value_heads", numHeads);
-        this.headDim = intOr("head_dim", hiddenSize / Math.max(1, numHeads));
-        this.intermediateSize = gpt2Style ? intOr("n_inner", 4 * hiddenSize) : intOr("intermediate_size", 4 * hiddenSize);
-        this.maxPositions = gpt2Style ? intOr("n_positions", intOr("n_ctx", 1024)) : intOr("max_position_embeddings", 2048);
-        this.normEps = dbl(gpt2Style ? "layer_norm_epsilon" : (modelType.equals("gpt_neox") ? "layer_norm_eps" : "rms_norm_eps"), 1e-5);
-        this.activation = str(gpt2Style ? "activation_function" : "hidden_act", gpt2Style ? "gelu_new" : "silu");
+        this.vocabSize = intReq("vocab_size");
+        this.hiddenSize = intReq(gpt2Style ? "n_embd" : "hidden_size");
+        this.numLayers = intReq(gpt2Style ? "n_layer" : "num_hidden_layers");
+        this.numHeads = intReq(gpt2Style ? "n_head" : "num_attention_heads");
+        this.numKvHeads = j.integer("num_key_value_heads", numHeads);
+        this.headDim = j.integer("head_dim", hiddenSize / Math.max(1, numHeads));
+        this.intermediateSize = gpt2Style ? j.integer("n_inner", 4 * hiddenSize) : j.integer("intermediate_size", 4 * hiddenSize);
+        this.maxPositions = gpt2Style ? j.integer("n_positions", j.integer("n_ctx", 1024)) : j.integer("max_position_embeddings", 2048);
+        this.normEps = j.number(gpt2Style ? "layer_norm_epsilon" : (modelType.equals("gpt_neox") ? "layer_norm_eps" : "rms_norm_eps"), 1e-5);
+        this.activation = j.string(gpt2Style ? "activation_function" : "hidden_act", gpt2Style ? "gelu_new" : "silu");
         this.ropeTheta = readRopeTheta();
         this.rotaryDim = readRotaryDim();
-        this.tieWordEmbeddings = bool("tie_word_embeddings", modelType.equals("gpt2"));
-        this.parallelResidual = bool("use_parallel_residual", true);
-        this.attentionBias = bool("attention_bias", modelType.equals("qwen2") || modelType.equals("gpt_neox"));
+        this.tieWordEmbeddings = j.bool("tie_word_embeddings", modelType.equals("gpt2"));
+        this.parallelResidual = j.bool("use_parallel_residual", true);
+        this.attentionBias = j.bool("attention_bias", modelType.equals("qwen2") || modelType.equals("gpt_neox"));
         this.slidingWindow = readSlidingWindow();
-        this.dtype = str("dtype", str("torch_dtype", "float32"));
+        this.dtype = j.string("dtype", j.string("torch_dtype", "float32"));
         this.bosTokenId = firstInt("bos_token_id");
         this.eosTokenId = firstInt("eos_token_id");
         this.padTokenId = firstInt("pad_token_id");
@@ -107,11 +112,7 @@ public final class DecoderConfig {
         if (!root.isJsonObject()) {
             throw new Peft4jException(source + ": expected a JSON object");
         }
-        try {
-            return new DecoderConfig(root.getAsJsonObject(), source);
-        } catch (ClassCastException | IllegalStateException | NumberFormatException | UnsupportedOperationException e) {
-            throw new Peft4jException(source + ": a value has the wrong type: " + e.getMessage(), e);
-        }
+        return new DecoderConfig(root.getAsJsonObject(), source); // a value of the wrong type fails naming its key
     }
 
     private void validate(String source) {
@@ -133,14 +134,14 @@ public final class DecoderConfig {
     }
 
     private double readRopeTheta() {
-        JsonObject params = obj("rope_parameters");
+        ConfigJson params = j.object("rope_parameters");
         if (params != null && params.has("rope_theta")) {
-            return params.get("rope_theta").getAsDouble();
+            return params.number("rope_theta", 10000.0);
         }
-        if (has("rope_theta")) {
-            return dbl("rope_theta", 10000.0);
+        if (j.has("rope_theta")) {
+            return j.number("rope_theta", 10000.0);
         }
-        return dbl("rotary_emb_base", 10000.0);
+        return j.number("rotary_emb_base", 10000.0);
     }
 
     private int readRotaryDim() {
@@ -148,80 +149,50 @@ public final class DecoderConfig {
             case "gpt2":
                 return 0;
             case "gptj":
-                return intOr("rotary_dim", headDim);
+                return j.integer("rotary_dim", headDim);
             case "gpt_neox": {
-                double pct = has("rotary_pct") ? dbl("rotary_pct", 1.0) : dbl("partial_rotary_factor", 1.0);
-                JsonObject params = obj("rope_parameters");
+                double pct = j.has("rotary_pct") ? j.number("rotary_pct", 1.0) : j.number("partial_rotary_factor", 1.0);
+                ConfigJson params = j.object("rope_parameters");
                 if (params != null && params.has("partial_rotary_factor")) {
-                    pct = params.get("partial_rotary_factor").getAsDouble();
+                    pct = params.number("partial_rotary_factor", pct);
                 }
                 return (int) (headDim * pct);
             }
             default:
-                return (int) (headDim * dbl("partial_rotary_factor", 1.0));
+                return (int) (headDim * j.number("partial_rotary_factor", 1.0));
         }
     }
 
     private int readSlidingWindow() {
-        if (modelType.equals("qwen2") && !bool("use_sliding_window", false)) {
+        if (modelType.equals("qwen2") && !j.bool("use_sliding_window", false)) {
             return 0;
         }
-        Integer w = has("sliding_window") && !json.get("sliding_window").isJsonNull() ? json.get("sliding_window").getAsInt() : null;
-        return w == null ? 0 : w;
+        return j.integer("sliding_window", 0);
     }
 
     /** The rope scaling block ({@code rope_scaling} or transformers 5 {@code rope_parameters}), or null. */
     public JsonObject ropeScaling() {
-        JsonObject scaling = obj("rope_scaling");
+        JsonObject scaling = j.get("rope_scaling", JsonCodecs.OBJECT, null);
         if (scaling == null) {
-            JsonObject params = obj("rope_parameters");
-            if (params != null && params.has("rope_type") && !"default".equals(params.get("rope_type").getAsString())) {
-                scaling = params;
+            ConfigJson params = j.object("rope_parameters");
+            if (params != null && params.has("rope_type") && !"default".equals(params.string("rope_type", "default"))) {
+                scaling = j.get("rope_parameters", JsonCodecs.OBJECT, null);
             }
         }
         return scaling;
     }
 
-    private boolean has(String key) {
-        return json.has(key) && !json.get(key).isJsonNull();
-    }
-
-    private JsonObject obj(String key) {
-        return has(key) && json.get(key).isJsonObject() ? json.getAsJsonObject(key) : null;
-    }
-
-    private String str(String key, String def) {
-        return has(key) ? json.get(key).getAsString() : def;
-    }
-
-    private int intOr(String key, int def) {
-        return has(key) ? json.get(key).getAsInt() : def;
-    }
-
-    private int intReq(String source, String key) {
-        if (!has(key)) {
-            throw new Peft4jException(source + ": missing '" + key + "' for model_type " + modelType);
+    private int intReq(String key) {
+        if (!j.has(key)) {
+            throw j.error("missing '" + key + "' for model_type " + modelType);
         }
-        return json.get(key).getAsInt();
+        return j.integer(key, 0);
     }
 
-    private double dbl(String key, double def) {
-        return has(key) ? json.get(key).getAsDouble() : def;
-    }
-
-    private boolean bool(String key, boolean def) {
-        return has(key) ? json.get(key).getAsBoolean() : def;
-    }
-
+    /** An integer, or the first of a list of them ({@code eos_token_id: [1, 2]}), or null. */
     private Integer firstInt(String key) {
-        if (!has(key)) {
-            return null;
-        }
-        JsonElement e = json.get(key);
-        if (e.isJsonArray()) {
-            return e.getAsJsonArray().isEmpty() ? null : e.getAsJsonArray().get(0).getAsInt();
-        }
-        return e.getAsInt();
+        List<Integer> ids = j.get(key, JsonCodecs.oneOrList(JsonCodecs.INT), null);
+        return ids == null || ids.isEmpty() ? null : ids.get(0);
     }
 
     /** The raw JSON, for architecture-specific keys. */
@@ -317,12 +288,12 @@ public final class DecoderConfig {
 
     /** A boolean config key with a default, for architecture-specific switches. */
     public boolean flag(String key, boolean def) {
-        return bool(key, def);
+        return j.bool(key, def);
     }
 
     /** A numeric config key with a default, for architecture-specific values. */
     public double number(String key, double def) {
-        return dbl(key, def);
+        return j.number(key, def);
     }
 
     @Override

@@ -93,10 +93,10 @@ public final class Ia3Method implements PeftMethod {
                 fanInFanOut = s.inOutLayout();
             }
         }
-        Ia3Config.Builder rb = cfg.toBuilder().setTargetModules(targets).setFeedforwardModules(ff).setFanInFanOut(fanInFanOut);
+        Ia3Config.Builder rb = cfg.toBuilder().targetModules(targets).feedforwardModules(ff).fanInFanOut(fanInFanOut);
         if (cfg.baseModelNameOrPath() == null && context.modelDirectory() != null) {
             Path name = context.modelDirectory().toAbsolutePath().normalize().getFileName();
-            rb.setBaseModelNameOrPath(name == null ? null : name.toString());
+            rb.baseModelNameOrPath(name == null ? null : name.toString());
         }
         Ia3Config resolved = rb.build();
 

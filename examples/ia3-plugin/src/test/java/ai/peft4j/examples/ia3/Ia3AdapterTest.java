@@ -250,9 +250,9 @@ class Ia3AdapterTest {
     @Test
     void explicitTargetsFeedforwardRegexAndExcludeFollowPeft() {
         try (PeftModel model = open("tiny-llama")) {
-            Ia3Config cfg = Ia3Config.builder().setTargetModules(".*\\.(q_proj|up_proj)")
-                    .setFeedforwardModules(ai.peft4j.api.method.ModuleSelector.regex(".*up_proj"))
-                    .setExcludeModules(ai.peft4j.api.method.ModuleSelector.names(List.of("model.layers.1.self_attn.q_proj")))
+            Ia3Config cfg = Ia3Config.builder().targetModules(".*\\.(q_proj|up_proj)")
+                    .feedforwardModules(ai.peft4j.api.method.ModuleSelector.regex(".*up_proj"))
+                    .excludeModules(ai.peft4j.api.method.ModuleSelector.names(List.of("model.layers.1.self_attn.q_proj")))
                     .build();
             Adapter a = model.addAdapter("x", cfg);
             assertThat(shapes(a)).isEqualTo(Map.of(
@@ -265,10 +265,10 @@ class Ia3AdapterTest {
     /** PEFT's feedforward list check is a plain endswith, without a '.' boundary. */
     @Test
     void feedforwardNamesMatchAsPlainSuffixes() {
-        Ia3Config cfg = Ia3Config.builder().setTargetModules(List.of("c_proj")).setFeedforwardModules(List.of("c_proj")).build();
+        Ia3Config cfg = Ia3Config.builder().targetModules(List.of("c_proj")).feedforwardModules(List.of("c_proj")).build();
         assertThat(cfg.isFeedforward("transformer.h.0.mlp.c_proj")).isTrue();
         assertThat(cfg.isFeedforward("transformer.h.0.attn.c_proj")).isTrue();
-        Ia3Config plain = Ia3Config.builder().setTargetModules(List.of("proj")).setFeedforwardModules(List.of("proj")).build();
+        Ia3Config plain = Ia3Config.builder().targetModules(List.of("proj")).feedforwardModules(List.of("proj")).build();
         assertThat(plain.isFeedforward("model.layers.0.mlp.down_proj")).isTrue();
         assertThat(plain.isFeedforward("model.layers.0.mlp.down")).isFalse();
     }
@@ -295,8 +295,8 @@ class Ia3AdapterTest {
     @Test
     void targetsThatMatchNothingListTheModelsLayers() {
         try (PeftModel model = open("tiny-llama")) {
-            assertThatThrownBy(() -> model.addAdapter("x", Ia3Config.builder().setTargetModules(List.of("c_attn"))
-                    .setFeedforwardModules(List.of()).build()))
+            assertThatThrownBy(() -> model.addAdapter("x", Ia3Config.builder().targetModules(List.of("c_attn"))
+                    .feedforwardModules(List.of()).build()))
                     .isInstanceOf(Peft4jException.class).hasMessageContaining("q_proj");
             assertThat(model.runtime().parameters().adapterKeys()).isEmpty();
         }
