@@ -56,16 +56,7 @@ public final class GptJArchitecture implements Architecture {
     }
 
     @Override
-    public List<LinearSite> linearSites(DecoderConfig cfg) {
-        List<LinearSite> sites = new ArrayList<>();
-        for (int i = 0; i < cfg.numLayers(); i++) {
-            sites.addAll(layerSites(cfg, i));
-        }
-        return sites;
-    }
-
-    /** Layer {@code i}'s hookable linear layers, in forward order. */
-    private List<LinearSite> layerSites(DecoderConfig cfg, int i) {
+    public List<LinearSite> layerSites(DecoderConfig cfg, int i) {
         int h = cfg.hiddenSize();
         int inner = cfg.intermediateSize();
         List<LinearSite> sites = new ArrayList<>();
@@ -82,12 +73,6 @@ public final class GptJArchitecture implements Architecture {
     @Override
     public String embeddingKey(DecoderConfig cfg) {
         return P + "wte.weight";
-    }
-
-    @Override
-    public Tensor embed(ForwardContext ctx, DecoderConfig cfg) {
-        Ops ops = ctx.ops();
-        return ops.embedding(ops.param(P + "wte.weight"), ops.inputIds());
     }
 
     @Override

@@ -58,16 +58,7 @@ public final class GptNeoXArchitecture implements Architecture {
     }
 
     @Override
-    public List<LinearSite> linearSites(DecoderConfig cfg) {
-        List<LinearSite> sites = new ArrayList<>();
-        for (int i = 0; i < cfg.numLayers(); i++) {
-            sites.addAll(layerSites(cfg, i));
-        }
-        return sites;
-    }
-
-    /** Layer {@code i}'s hookable linear layers, in forward order. */
-    private List<LinearSite> layerSites(DecoderConfig cfg, int i) {
+    public List<LinearSite> layerSites(DecoderConfig cfg, int i) {
         int h = cfg.hiddenSize();
         int inner = cfg.intermediateSize();
         boolean bias = cfg.attentionBias();
@@ -83,12 +74,6 @@ public final class GptNeoXArchitecture implements Architecture {
     @Override
     public String embeddingKey(DecoderConfig cfg) {
         return P + "embed_in.weight";
-    }
-
-    @Override
-    public Tensor embed(ForwardContext ctx, DecoderConfig cfg) {
-        Ops ops = ctx.ops();
-        return ops.embedding(ops.param(P + "embed_in.weight"), ops.inputIds());
     }
 
     @Override

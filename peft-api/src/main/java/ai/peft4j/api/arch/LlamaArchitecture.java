@@ -66,16 +66,7 @@ public final class LlamaArchitecture implements Architecture {
     }
 
     @Override
-    public List<LinearSite> linearSites(DecoderConfig cfg) {
-        List<LinearSite> sites = new ArrayList<>();
-        for (int i = 0; i < cfg.numLayers(); i++) {
-            sites.addAll(layerSites(cfg, i));
-        }
-        return sites;
-    }
-
-    /** Layer {@code i}'s hookable linear layers, in forward order. */
-    private List<LinearSite> layerSites(DecoderConfig cfg, int i) {
+    public List<LinearSite> layerSites(DecoderConfig cfg, int i) {
         int h = cfg.hiddenSize();
         int q = cfg.numHeads() * cfg.headDim();
         int kv = cfg.numKvHeads() * cfg.headDim();
@@ -97,12 +88,6 @@ public final class LlamaArchitecture implements Architecture {
     @Override
     public String embeddingKey(DecoderConfig cfg) {
         return P + "embed_tokens.weight";
-    }
-
-    @Override
-    public Tensor embed(ForwardContext ctx, DecoderConfig cfg) {
-        Ops ops = ctx.ops();
-        return ops.embedding(ops.param(P + "embed_tokens.weight"), ops.inputIds());
     }
 
     @Override

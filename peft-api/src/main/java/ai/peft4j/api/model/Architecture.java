@@ -30,14 +30,25 @@ public interface Architecture {
     /** Every base weight the checkpoint must hold, with its shape. */
     Map<String, long[]> weightShapes(DecoderConfig config);
 
-    /** Every hookable linear layer except the output head, in forward order. */
-    List<LinearSite> linearSites(DecoderConfig config);
+    /** Layer {@code layer}'s hookable linear layers, in forward order. */
+    List<LinearSite> layerSites(DecoderConfig config, int layer);
+
+    /** Every hookable linear layer except the output head, in forward order: every layer's {@link #layerSites}. */
+    default List<LinearSite> linearSites(DecoderConfig config) {
+        List<LinearSite> sites = new java.util.ArrayList<>();
+        for (int i = 0; i < config.numLayers(); i++) {
+            sites.addAll(layerSites(config, i));
+        }
+        return sites;
+    }
 
     /** The key of the input word-embedding table {@code [vocab, hidden]}. */
     String embeddingKey(DecoderConfig config);
 
-    /** Token embeddings {@code [b, s, hidden]} of {@code ops.inputIds()}. */
-    Tensor embed(ForwardContext ctx, DecoderConfig config);
+    /** Token embeddings {@code [b, s, hidden]} of {@code ops.inputIds()}: a lookup in {@link #embeddingKey}'s table. */
+    default Tensor embed(ForwardContext ctx, DecoderConfig config) {
+        return ctx.ops().embedding(ctx.ops().param(embeddingKey(config)), ctx.ops().inputIds());
+    }
 
     /**
      * What runs between the (hooked) input embeddings and block 0: learned positions, for example.
