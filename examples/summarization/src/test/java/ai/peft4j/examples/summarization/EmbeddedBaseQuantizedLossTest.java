@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  * low-memory kit's stories260k bounds are 0.005 and 0.08).
  */
 class EmbeddedBaseQuantizedLossTest {
-    private static final Path BASE = Path.of("demo/ko-base");
+    private static final Path BASE = EmbeddedModel.dir();
 
     @Test
     void int8AndInt4BasesKeepTheLossOfTheFloatBase() {

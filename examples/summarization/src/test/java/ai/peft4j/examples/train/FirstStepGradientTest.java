@@ -9,6 +9,7 @@ import ai.peft4j.api.engine.TrainBatch;
 import ai.peft4j.api.io.HostTensor;
 import ai.peft4j.api.method.PeftMethods;
 import ai.peft4j.api.peft.PeftModel;
+import ai.peft4j.examples.summarization.EmbeddedModel;
 import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +37,7 @@ class FirstStepGradientTest {
     void theFirstStepInAFreshJvmHasTheGradientsOfARepeatedStep() throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process p = new ProcessBuilder(java, "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
-                FirstStep.class.getName(), Path.of("demo/ko-base").toAbsolutePath().toString()).redirectErrorStream(true).start();
+                FirstStep.class.getName(), EmbeddedModel.dir().toString()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
 
