@@ -1,6 +1,7 @@
 package ai.peft4j.examples.summarization.data;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -41,8 +42,8 @@ final class Vars {
   }
 
   /** Picks one template at random and fills it. */
-  String any(String... templates) {
-    return f(templates[random.nextInt(templates.length)]);
+  String any(List<String> templates) {
+    return f(templates.get(random.nextInt(templates.size())));
   }
 
   private String choose(String template) {

@@ -73,12 +73,14 @@ class SyntheticReportGeneratorTest {
   }
 
   @Test
-  void mainWritesBothSplits(@TempDir Path dir) throws IOException {
-    SyntheticReportGenerator.main(new String[] {dir.toString(), "11", "40", "10"});
+  void writeCreatesTheFolderAndWritesBothSplits(@TempDir Path dir) throws IOException {
+    Path out = dir.resolve("new");
+    var written = SyntheticReportGenerator.write(out, 11, 40, 10);
     var expected = SyntheticReportGenerator.generate(11, 40, 10);
-    assertThat(Files.readString(dir.resolve("train.csv"), StandardCharsets.UTF_8))
+    assertThat(written).isEqualTo(expected);
+    assertThat(Files.readString(out.resolve("train.csv"), StandardCharsets.UTF_8))
         .isEqualTo(SummarizationData.toCsv(expected.train()));
-    assertThat(SummarizationData.read(dir.resolve("test.csv"))).isEqualTo(expected.test());
+    assertThat(SummarizationData.read(out.resolve("test.csv"))).isEqualTo(expected.test());
   }
 
   @Test
