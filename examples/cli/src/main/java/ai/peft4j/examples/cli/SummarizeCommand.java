@@ -38,10 +38,11 @@ import picocli.CommandLine.Spec;
  * peft4j summarize train --model base --method lora --data train.csv --out runs/lora
  * peft4j summarize eval --model base --adapter runs/lora --data test.csv --scores scores.csv
  * peft4j summarize predict --model base --adapter runs/lora --data test.csv --out submission.csv
+ * peft4j summarize data --out data     # the synthetic dataset (SummarizeDataCommand)
  * }</pre>
  */
-@Command(name = "summarize", mixinStandardHelpOptions = true, description = "Korean one-line summarization: train, eval, predict.",
-        subcommands = {SummarizeCommand.Train.class, SummarizeCommand.Eval.class, SummarizeCommand.Predict.class})
+@Command(name = "summarize", mixinStandardHelpOptions = true, description = "Korean one-line summarization: train, eval, predict; data writes the synthetic dataset.",
+        subcommands = {SummarizeCommand.Train.class, SummarizeCommand.Eval.class, SummarizeCommand.Predict.class, SummarizeDataCommand.class})
 public final class SummarizeCommand {
     /** The competition baseline's LoRA: r=8, alpha=32, dropout 0.1 on the attention query and value projections. */
     static final String BASELINE_LORA = "{\"r\": 8, \"lora_alpha\": 32, \"lora_dropout\": 0.1}";

@@ -10,11 +10,19 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The text of the synthetic report dataset: {@code synthetic/templates.json} (one section per
  * topic) and {@code synthetic/pools.json} (the entities), next to the bundled data on the
  * classpath. Both files describe their format in their {@code about} entry.
+ *
+ * <pre>{@code
+ * ReportText text = ReportText.bundled();
+ * List<String> cities = text.pool("cities");
+ * String rainLead = text.list("weather.rain.required.0").get(0);
+ * }</pre>
  */
 final class ReportText {
   static final String TEMPLATES = SummarizationData.RESOURCE_DIR + "synthetic/templates.json";
@@ -26,6 +34,8 @@ final class ReportText {
 
   private final JsonObject templates;
   private final JsonObject pools;
+  private final Map<String, List<String>> lists = new ConcurrentHashMap<>();
+  private final Map<String, List<JsonObject>> rows = new ConcurrentHashMap<>();
 
   private ReportText(JsonObject templates, JsonObject pools) {
     this.templates = templates;
@@ -64,25 +74,28 @@ final class ReportText {
 
   /** The list of strings at {@code path}. */
   List<String> list(String path) {
-    return strings(at(path));
+    return lists.computeIfAbsent(path, p -> strings(at(p)));
   }
 
   /** The word pool {@code name} of pools.json. */
   List<String> pool(String name) {
-    return strings(poolEntry(name));
+    return lists.computeIfAbsent("pools:" + name, p -> strings(poolEntry(name)));
   }
 
   /** The pool {@code name} whose entries are objects (roads, findings, diseases, ...). */
   List<JsonObject> rows(String name) {
-    List<JsonObject> out = new ArrayList<>();
-    poolEntry(name).getAsJsonArray().forEach(e -> out.add(e.getAsJsonObject()));
-    return out;
+    return rows.computeIfAbsent(name, n -> {
+      List<JsonObject> out = new ArrayList<>();
+      poolEntry(n).getAsJsonArray().forEach(e -> out.add(e.getAsJsonObject()));
+      return List.copyOf(out);
+    });
   }
 
+  /** The strings of a JSON list. */
   static List<String> strings(JsonElement e) {
     List<String> out = new ArrayList<>();
     e.getAsJsonArray().forEach(s -> out.add(s.getAsString()));
-    return out;
+    return List.copyOf(out);
   }
 
   private JsonElement poolEntry(String name) {

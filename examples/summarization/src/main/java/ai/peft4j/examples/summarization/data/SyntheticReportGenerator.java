@@ -353,15 +353,15 @@ public final class SyntheticReportGenerator {
     more(d, v, section);
   }
 
-  /** One of the section's {@code leads}: its path, for {@link #required} and {@link #summary}. */
-  private String lead(String section) {
-    return section + ".leads." + rnd.nextInt(text.at(section + ".leads").getAsJsonArray().size());
+  /** Draws an index into the list at {@code path} (such as a section's {@code leads}). */
+  private int draw(String path) {
+    return rnd.nextInt(text.at(path).getAsJsonArray().size());
   }
 
   /** Fills a phrase that draws nothing (a number format such as {@code "{a}대 {b}"}). */
   private String format(String phrase, Object... keysAndValues) {
     if (phrase.indexOf('[') >= 0) {
-      throw new IllegalStateException("a phrase has no [..] choices: " + phrase);
+      throw new IllegalStateException("a phrase must not hold [..] choices: " + phrase);
     }
     Vars v = vars();
     for (int i = 0; i < keysAndValues.length; i += 2) {
@@ -444,11 +444,8 @@ public final class SyntheticReportGenerator {
     Draft d = new Draft("weather");
     List<String> cities = text.pool("cities");
     String city = pick(cities);
-    Vars v =
-        vars()
-            .put("C", city)
-            .put("C2", pickOther(cities, city))
-            .put("D", pick(text.list("weather.days")));
+    Vars v = vars().put("C", city).put("C2", pickOther(cities, city))
+        .put("D", pick(text.list("weather.days")));
     d.key = city;
     int kind = rnd.nextInt(WEATHER.size());
     switch (kind) {
@@ -513,21 +510,11 @@ public final class SyntheticReportGenerator {
     }
     String lg = "sports." + LEAGUES.get(league);
     String score = text.one(lg + ".score");
-    Vars v =
-        vars()
-            .put("W", w)
-            .put("L", l)
-            .put("T3", t3)
-            .put("T4", t4)
-            .put("lg", text.one(lg + ".name"))
-            .put("P", person())
-            .put("score", format(score, "a", sw, "b", sl))
-            .put("rscore", format(score, "a", sl, "b", sw))
-            .put("other", format(score, "a", o1, "b", o2))
-            .put("day", pick(text.list("sports.days")))
-            .put("n", between(2, 7))
-            .put("k", between(2, 6))
-            .put("crowd", num(between(3, 24) * 1000 + between(0, 9) * 100));
+    Vars v = vars().put("W", w).put("L", l).put("T3", t3).put("T4", t4).put("lg", text.one(lg + ".name"))
+        .put("P", person()).put("score", format(score, "a", sw, "b", sl))
+        .put("rscore", format(score, "a", sl, "b", sw)).put("other", format(score, "a", o1, "b", o2))
+        .put("day", pick(text.list("sports.days"))).put("n", between(2, 7)).put("k", between(2, 6))
+        .put("crowd", num(between(3, 24) * 1000 + between(0, 9) * 100));
     d.key = w;
     JsonElement stars = text.at(lg + ".star");
     String star =
@@ -575,19 +562,11 @@ public final class SyntheticReportGenerator {
     boolean up = chance(60);
     String pct = text.list("earnings.percent").get(chance(50) ? 0 : 1);
     String trend = up ? "earnings.up" : "earnings.down";
-    Vars v =
-        vars()
-            .put("Co", co)
-            .put("Co2", pickOther(companies, co))
-            .put("Q", pick(text.list("earnings.quarters")))
-            .put("OP", eok(between(20, 4800)))
-            .put("R", eok(between(1200, 58000)))
-            .put("xp", between(3, 90) + pct)
-            .put("yp", between(2, 40) + pct)
-            .put("zp", between(1, 9) + pct)
-            .put("inc", text.one(trend + ".noun"))
-            .put("incV", pick(text.list(trend + ".verbs")))
-            .put("reason", pick(text.list(trend + ".reasons")));
+    Vars v = vars().put("Co", co).put("Co2", pickOther(companies, co))
+        .put("Q", pick(text.list("earnings.quarters"))).put("OP", eok(between(20, 4800)))
+        .put("R", eok(between(1200, 58000))).put("xp", between(3, 90) + pct).put("yp", between(2, 40) + pct)
+        .put("zp", between(1, 9) + pct).put("inc", text.one(trend + ".noun"))
+        .put("incV", pick(text.list(trend + ".verbs"))).put("reason", pick(text.list(trend + ".reasons")));
     d.key = co;
     fill(d, v, "earnings");
     distractors(d, v, "earnings");
@@ -605,23 +584,15 @@ public final class SyntheticReportGenerator {
     String a = pick(interchanges);
     JsonObject cause = pickRow(text.rows("traffic-causes"));
     String direction = text.one("traffic.direction");
-    Vars v =
-        vars()
-            .put("road", str(road, "name"))
-            .put("dir", format(direction, "end", str(road, toFirst ? "from" : "to")))
-            .put("dir2", format(direction, "end", str(road, toFirst ? "to" : "from")))
-            .put("road2", str(road2, "name"))
-            .put("a", a)
-            .put("b", pickOther(interchanges, a))
-            .put("c2", pick(interchanges))
-            .put("km", between(2, 25))
-            .put("cause", str(cause, "cause"))
-            .put("time", format(text.one("traffic.time"), "half", pick(text.pool("half-days")), "h", between(1, 11)))
-            .put("h2", between(2, 9))
-            .put("n", between(1, 4))
-            .put("lanes", between(1, 2));
+    Vars v = vars().put("road", str(road, "name"))
+        .put("dir", format(direction, "end", str(road, toFirst ? "from" : "to")))
+        .put("dir2", format(direction, "end", str(road, toFirst ? "to" : "from")))
+        .put("road2", str(road2, "name")).put("a", a).put("b", pickOther(interchanges, a))
+        .put("c2", pick(interchanges)).put("km", between(2, 25)).put("cause", str(cause, "cause"))
+        .put("time", format(text.one("traffic.time"), "half", pick(text.pool("half-days")), "h", between(1, 11)))
+        .put("h2", between(2, 9)).put("n", between(1, 4)).put("lanes", between(1, 2));
     d.key = str(road, "name");
-    String lead = lead("traffic");
+    String lead = "traffic.leads." + draw("traffic.leads");
     required(d, v, lead);
     summary(d, v, lead);
     if (cause.get("accident").getAsBoolean()) {
@@ -643,16 +614,9 @@ public final class SyntheticReportGenerator {
     String city = pick(cities);
     String metro = pick(metros);
     String gu = pick(districts);
-    Vars v =
-        vars()
-            .put("C", city)
-            .put("C2", pickOther(cities, city))
-            .put("gu", gu)
-            .put("gu2", pickOther(districts, gu))
-            .put("M", metro)
-            .put("M2", pickOther(metros, metro))
-            .put("m", between(1, 12))
-            .put("d", between(1, 28));
+    Vars v = vars().put("C", city).put("C2", pickOther(cities, city)).put("gu", gu)
+        .put("gu2", pickOther(districts, gu)).put("M", metro).put("M2", pickOther(metros, metro))
+        .put("m", between(1, 12)).put("d", between(1, 28));
     int kind = rnd.nextInt(NOTICES.size());
     String section = "announcement." + NOTICES.get(kind);
     switch (kind) {
@@ -697,15 +661,9 @@ public final class SyntheticReportGenerator {
     List<String> universities = text.pool("universities");
     String univ = pick(universities);
     String prof = person();
-    Vars v =
-        vars()
-            .put("U", univ)
-            .put("U2", pickOther(universities, univ))
-            .put("P", prof)
-            .put("P2", person())
-            .put("dept", str(f, "dept"))
-            .put("x", between(f.get("min").getAsInt(), f.get("max").getAsInt()))
-            .put("yrs", between(2, 7));
+    Vars v = vars().put("U", univ).put("U2", pickOther(universities, univ)).put("P", prof).put("P2", person())
+        .put("dept", str(f, "dept")).put("x", between(f.get("min").getAsInt(), f.get("max").getAsInt()))
+        .put("yrs", between(2, 7));
     v.put("finding", v.f(str(f, "finding"))).put("short", v.f(str(f, "short")));
     required(d, v, "science");
     drawSummary(d, v, "science", Map.of());
@@ -720,21 +678,11 @@ public final class SyntheticReportGenerator {
     List<String> events = text.pool("events");
     String city = pick(cities);
     String event = pick(events);
-    Vars v =
-        vars()
-            .put("C", city)
-            .put("C2", pickOther(cities, city))
-            .put("E", event)
-            .put("E2", pickOther(events, event))
-            .put("V", pick(text.pool("venues")))
-            .put("m", between(3, 11))
-            .put("d", between(1, 28))
-            .put("n", between(2, 10))
-            .put("k", between(12, 80))
-            .put("vis", between(2, 60))
-            .put("vis2", between(2, 60))
-            .put("fee", between(3, 15))
-            .put("h", between(5, 8));
+    Vars v = vars().put("C", city).put("C2", pickOther(cities, city)).put("E", event)
+        .put("E2", pickOther(events, event)).put("V", pick(text.pool("venues"))).put("m", between(3, 11))
+        .put("d", between(1, 28)).put("n", between(2, 10)).put("k", between(12, 80))
+        .put("vis", between(2, 60)).put("vis2", between(2, 60)).put("fee", between(3, 15))
+        .put("h", between(5, 8));
     d.key = event;
     fill(d, v, "culture");
     distractors(d, v, "culture");
@@ -747,21 +695,14 @@ public final class SyntheticReportGenerator {
     String region = pick(regions);
     boolean up = chance(55);
     String trend = up ? "real-estate.up" : "real-estate.down";
-    Vars v =
-        vars()
-            .put("R", region)
-            .put("R2", pickOther(regions, region))
-            .put("period", format(text.one("real-estate.period"), "m", between(1, 12), "week", pick(text.list("real-estate.weeks"))))
-            .put("x", hundredths(between(1, 45)))
-            .put("y", hundredths(between(1, 30)))
-            .put("z", hundredths(between(1, 30)))
-            .put("k", between(2, 12))
-            .put("cnt", num(between(80, 2400)))
-            .put("upV", text.one(trend + ".verb"))
-            .put("upN", text.one(trend + ".noun"))
-            .put("upAdv", text.one(trend + ".adverb"));
+    Vars v = vars().put("R", region).put("R2", pickOther(regions, region))
+        .put("period", format(text.one("real-estate.period"), "m", between(1, 12), "week", pick(text.list("real-estate.weeks"))))
+        .put("x", hundredths(between(1, 45))).put("y", hundredths(between(1, 30)))
+        .put("z", hundredths(between(1, 30))).put("k", between(2, 12)).put("cnt", num(between(80, 2400)))
+        .put("upV", text.one(trend + ".verb")).put("upN", text.one(trend + ".noun"))
+        .put("upAdv", text.one(trend + ".adverb"));
     d.key = region;
-    String lead = lead("real-estate");
+    String lead = "real-estate.leads." + draw("real-estate.leads");
     required(d, v, lead);
     summary(d, v, lead);
     more(d, v, "real-estate");
@@ -777,16 +718,10 @@ public final class SyntheticReportGenerator {
     int di = rnd.nextInt(diseases.size());
     JsonObject disease = diseases.get(di);
     JsonObject disease2 = diseases.get(otherIndex(di, diseases.size()));
-    Vars v =
-        vars()
-            .put("C", city)
-            .put("C2", pickOther(cities, city))
-            .put("dz", str(disease, "name"))
-            .put("dz2", str(disease2, "name"))
-            .put("advice", str(disease, "advice"))
-            .put("grp", pick(text.list("health.groups")))
-            .put("n", num(between(30, 900)))
-            .put("x", between(5, 80));
+    Vars v = vars().put("C", city).put("C2", pickOther(cities, city)).put("dz", str(disease, "name"))
+        .put("dz2", str(disease2, "name")).put("advice", str(disease, "advice"))
+        .put("grp", pick(text.list("health.groups"))).put("n", num(between(30, 900)))
+        .put("x", between(5, 80));
     d.key = city;
     required(d, v, "health");
     String advice = v.f(text.one("health.advice"));
@@ -806,36 +741,24 @@ public final class SyntheticReportGenerator {
     String city = pick(text.pool("metro-cities"));
     String gu = pick(text.pool("districts"));
     JsonObject place = pickRow(text.rows("places"));
-    Vars v =
-        vars()
-            .put("C", city)
-            .put("C2", pickOther(text.pool("cities"), city))
-            .put("gu", gu)
-            .put("place", str(place, "place"))
-            .put("who", str(place, "who"))
-            .put("time", fireTime())
-            .put("n", between(1, 6))
-            .put("e", between(10, 120))
-            .put("t", between(15, 90))
-            .put("fl", between(2, 15))
-            .put("cause", pick(text.pool("fire-causes")))
-            .put("dmg", num(between(5, 99) * 100))
-            .put("trucks", between(8, 40))
-            .put("crew", between(30, 150));
+    Vars v = vars().put("C", city).put("C2", pickOther(text.pool("cities"), city)).put("gu", gu)
+        .put("place", str(place, "place")).put("who", str(place, "who")).put("time", fireTime())
+        .put("n", between(1, 6)).put("e", between(10, 120)).put("t", between(15, 90))
+        .put("fl", between(2, 15)).put("cause", pick(text.pool("fire-causes")))
+        .put("dmg", num(between(5, 99) * 100)).put("trucks", between(8, 40)).put("crew", between(30, 150));
     d.key = city + " " + gu;
     String injured = v.f(text.one("fire.injured"));
     String evacuated = v.f(text.one("fire.evacuated"));
     String extinguished = v.f(text.one("fire.extinguished"));
-    String lead = lead("fire");
-    required(d, v, lead);
-    summary(d, v, lead);
-    // What the lead does not say yet.
-    switch (lead.charAt(lead.length() - 1)) {
-      case '0' -> {
+    int lead = draw("fire.leads");
+    required(d, v, "fire.leads." + lead);
+    summary(d, v, "fire.leads." + lead);
+    switch (lead) { // what the lead does not say yet
+      case 0 -> {
         d.optional.add(evacuated);
         d.optional.add(extinguished);
       }
-      case '1' -> {
+      case 1 -> {
         d.optional.add(chance(60) ? injured : v.f(text.one("fire.unhurt")));
         d.optional.add(extinguished);
       }
@@ -871,23 +794,16 @@ public final class SyntheticReportGenerator {
     String levelText = String.format(Locale.ROOT, "%,.2f", level);
     List<String> indices = text.list("stocks.indices");
     String trend = up ? "stocks.up" : "stocks.down";
-    Vars v =
-        vars()
-            .put("idx", indices.get(kospi ? 0 : 1))
-            .put("idx2", indices.get(kospi ? 1 : 0))
-            .put("dd", between(1, 28))
-            .put("level", levelText)
-            .put("l2", String.format(Locale.ROOT, "%,.2f", level2))
-            .put("x", String.format(Locale.ROOT, "%.2f", x))
-            .put("y", String.format(Locale.ROOT, "%.2f", between(5, 300) / 100.0))
-            .put("pts", String.format(Locale.ROOT, "%.2f", pts))
-            .put("upAdj", text.one(trend + ".adjective"))
-            .put("upV", text.one(trend + ".verb"))
-            .put("upN", text.one(trend + ".noun"))
-            .put("a", num(between(100, 9000)))
-            .put("fx", String.format(Locale.ROOT, "%,.1f", between(12500, 14500) / 10.0))
-            .put("driver", pick(text.list(trend + ".drivers")))
-            .put("drive", text.one(trend + ".drive"));
+    Vars v = vars().put("idx", indices.get(kospi ? 0 : 1)).put("idx2", indices.get(kospi ? 1 : 0))
+        .put("dd", between(1, 28)).put("level", levelText)
+        .put("l2", String.format(Locale.ROOT, "%,.2f", level2))
+        .put("x", String.format(Locale.ROOT, "%.2f", x))
+        .put("y", String.format(Locale.ROOT, "%.2f", between(5, 300) / 100.0))
+        .put("pts", String.format(Locale.ROOT, "%.2f", pts)).put("upAdj", text.one(trend + ".adjective"))
+        .put("upV", text.one(trend + ".verb")).put("upN", text.one(trend + ".noun"))
+        .put("a", num(between(100, 9000)))
+        .put("fx", String.format(Locale.ROOT, "%,.1f", between(12500, 14500) / 10.0))
+        .put("driver", pick(text.list(trend + ".drivers"))).put("drive", text.one(trend + ".drive"));
     d.key = levelText;
     fill(d, v, "stocks");
     distractors(d, v, "stocks");
