@@ -17,7 +17,7 @@ Writes the predictions (id,summary, the format of `peft4j summarize predict --ou
 
 Example:
   python hf_predict.py --base examples/demo/ko-base --adapter runs/demo/lora \
-      --data examples/src/main/resources/ai/peft4j/examples/summarization/data/test.csv --out results/hf-lora.csv
+      --data examples/summarization/src/main/resources/ai/peft4j/examples/summarization/data/test.csv --out results/hf-lora.csv
 """
 import argparse
 import csv

@@ -18,7 +18,7 @@ adapter differ from peft4j's in detail; compare the ROUGE scores, not the weight
 
 Example:
   python hf_train.py --base examples/demo/ko-base --method lora \
-      --data examples/src/main/resources/ai/peft4j/examples/summarization/data/train.csv --out results/hf-trained-lora
+      --data examples/summarization/src/main/resources/ai/peft4j/examples/summarization/data/train.csv --out results/hf-trained-lora
 """
 import argparse
 import csv
