@@ -3,7 +3,6 @@ package ai.peft4j.lora;
 import ai.peft4j.api.Peft4jException;
 import ai.peft4j.api.engine.ParameterStore;
 import ai.peft4j.api.io.HostTensor;
-import ai.peft4j.api.method.Adapter;
 import ai.peft4j.api.method.AdapterContext;
 import ai.peft4j.api.method.PeftConfig;
 import ai.peft4j.api.method.PeftMethod;

@@ -1,6 +1,7 @@
 package ai.peft4j.lora;
 
 import ai.peft4j.api.Peft4jException;
+import ai.peft4j.api.method.BoundedRegex;
 import ai.peft4j.api.method.ModuleSelector;
 import ai.peft4j.api.method.TargetModules;
 import ai.peft4j.api.model.LinearSite;
@@ -9,7 +10,6 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import ai.peft4j.api.method.BoundedRegex;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.peft4j.api.Peft4jException;
 import ai.peft4j.api.checkpoint.Checkpoint;
-import ai.peft4j.api.engine.DecoderRuntime;
 import ai.peft4j.api.engine.EngineOptions;
 import ai.peft4j.api.engine.ForwardRequest;
 import ai.peft4j.api.engine.Logits;

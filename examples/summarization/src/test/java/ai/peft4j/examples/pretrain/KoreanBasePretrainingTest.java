@@ -10,14 +10,14 @@ import ai.peft4j.api.io.SafetensorsFile;
 import ai.peft4j.api.train.StepMetrics;
 import ai.peft4j.api.train.TrainingListener;
 import ai.peft4j.api.train.TrainingResult;
-import java.util.ArrayList;
-import java.util.Map;
-import java.util.TreeMap;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
