@@ -68,6 +68,14 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Seed (default 20241126).")
     long seed = 20241126;
 
+    @Option(names = "--task-pairs", paramLabel = "N",
+            description = "Add N document / one-line-summary pairs in natural forms (headline above the article, \"요약:\" after it, "
+                    + "...), generated apart from and disjoint with the demo's train and test splits (default 0).")
+    int taskPairs;
+
+    @Option(names = "--task-seed", paramLabel = "S", description = "Generator seed of the --task-pairs (default 7300001).")
+    long taskSeed = 7_300_001L;
+
     @Option(names = "--checkpoint-every", paramLabel = "STEPS",
             description = "Write a resumable checkpoint every STEPS steps (default 250; 0: none).")
     int checkpointEvery = 250;
@@ -92,7 +100,8 @@ public final class PretrainCommand implements Callable<Integer> {
         var injector = engineFlags.injector();
         KoreanBasePretraining recipe = new KoreanBasePretraining(engineFlags.engine(injector), engineFlags.options(injector))
                 .setVocabSize(vocab).setShape(hidden, layers, heads, intermediate).setSteps(steps).setBatch(batch, seq)
-                .setLearningRate(lr).setSeed(seed).setDocumentRepeat(docRepeat).setCheckpointEvery(checkpointEvery).setResume(resume);
+                .setLearningRate(lr).setSeed(seed).setDocumentRepeat(docRepeat).setCheckpointEvery(checkpointEvery).setResume(resume)
+                .setTaskPairs(taskPairs, taskSeed);
         try {
             long t0 = System.nanoTime();
             List<String> lines = recipe.readCorpus(corpus, trainData);
@@ -103,6 +112,10 @@ public final class PretrainCommand implements Callable<Integer> {
             if (resume) {
                 spec.commandLine().getOut().println(interrupted.map(c -> "continuing the interrupted run in " + out + " from "
                         + c.getFileName()).orElse("no interrupted run in " + out + "; starting a new one"));
+            }
+            if (taskPairs > 0) {
+                spec.commandLine().getOut().printf(Locale.ROOT, "task pairs: %,d in natural forms (seed %d; %d generated pairs dropped "
+                        + "as overlapping the demo's train or test split)%n", taskPairs, taskSeed, recipe.taskPairsDropped());
             }
             spec.commandLine().getOut().printf(Locale.ROOT, "corpus: %,d lines; training the tokenizer and the model%n", lines.size());
             TrainingResult r = recipe.run(lines, out, noProgress ? null : new ProgressBarListener("pretrain", System.err));

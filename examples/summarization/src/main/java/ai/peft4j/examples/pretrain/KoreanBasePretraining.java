@@ -66,6 +66,9 @@ public final class KoreanBasePretraining {
     private double learningRate = 2e-3;
     private long seed = 20241126;
     private int documentRepeat = 1;
+    private int taskPairs;
+    private long taskSeed = 7_300_001L;
+    private int taskPairsDropped;
     private int checkpointEvery = 250;
     private boolean resume;
 
@@ -117,6 +120,25 @@ public final class KoreanBasePretraining {
     }
 
     /**
+     * Adds {@code n} document / one-line-summary pairs in natural surface forms to the corpus
+     * ({@link NaturalTaskText}; default 0), generated with {@code seed} and disjoint from the demo's
+     * train and test splits: the base learns summarising from its pretraining text, as real GPTs do.
+     */
+    public KoreanBasePretraining setTaskPairs(int n, long seed) {
+        if (n < 0) {
+            throw new IllegalArgumentException("task pairs must be >= 0, got " + n);
+        }
+        taskPairs = n;
+        taskSeed = seed;
+        return this;
+    }
+
+    /** Task pairs the last {@link #readCorpus} dropped because they overlap the demo's splits. */
+    public int taskPairsDropped() {
+        return taskPairsDropped;
+    }
+
+    /**
      * Writes a resumable checkpoint every {@code steps} optimizer steps into
      * {@value #CHECKPOINTS} inside the output directory (default 250; 0 turns checkpoints off). A
      * finished run deletes them; see {@link #setResume} for an interrupted one.
@@ -162,8 +184,9 @@ public final class KoreanBasePretraining {
     }
 
     /**
-     * Reads the corpus lines: every {@code .txt} line, the Q and A columns of {@code .csv} files, and
-     * the train documents (each {@link #setDocumentRepeat} times; never the summaries).
+     * Reads the corpus lines: every {@code .txt} line, the Q and A columns of {@code .csv} files, the
+     * train documents (each {@link #setDocumentRepeat} times; never their summaries), and the
+     * {@link #setTaskPairs task pairs} in natural forms.
      */
     public List<String> readCorpus(Path corpusDir, Path summarizationTrainCsv) throws IOException {
         List<String> lines = new ArrayList<>();
@@ -197,6 +220,11 @@ public final class KoreanBasePretraining {
             for (int i = 0; i < documentRepeat; i++) {
                 lines.addAll(documents);
             }
+        }
+        if (taskPairs > 0) {
+            NaturalTaskText task = NaturalTaskText.generate(taskPairs, taskSeed);
+            taskPairsDropped = task.dropped();
+            lines.addAll(task.lines());
         }
         if (lines.isEmpty()) {
             throw new Peft4jException(corpusDir + ": no corpus lines found (.txt lines or Q/A columns of .csv files)");

@@ -146,7 +146,7 @@ public final class KoreanSummarizationDemo {
                     model.runtime().device());
             out.printf(Locale.ROOT, "data: %,d training and %,d test documents%n%n", train.size(), test.size());
 
-            out.println("[1/4] zero-shot base model on the test split");
+            out.println("[1/4] zero-shot base model on the test split, hand-written prompt \"{text} 한줄 요약:\"");
             rows.add(score("zero-shot base", 0, 0, model, tok, eos, test, rouge, out));
 
             if (methods.contains("lora")) {
