@@ -86,4 +86,16 @@ class PretrainCommandTest {
         assertThat(fresh.out()).contains("pretrained 4 steps").doesNotContain("continuing");
         assertThat(out.resolve(KoreanBasePretraining.CHECKPOINTS)).doesNotExist();
     }
+
+    @Test
+    void taskPairsJoinTheCorpusAndTheCountIsReported() {
+        CliRun run = CliRun.of(args("--task-pairs", "40", "--no-progress"));
+
+        assertThat(run.exit()).as(run.toString()).isZero();
+        assertThat(run.out()).containsPattern("task pairs: 40 in natural forms \\(seed 7300001; \\d+ generated pairs dropped as "
+                + "overlapping the demo's train or test split\\)").contains("pretrained 4 steps");
+        CliRun bad = CliRun.of(args("--task-pairs", "-1", "--no-progress"));
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err()).contains("task pairs must be >= 0");
+    }
 }

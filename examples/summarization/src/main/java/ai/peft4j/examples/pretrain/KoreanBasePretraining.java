@@ -126,7 +126,7 @@ public final class KoreanBasePretraining {
      */
     public KoreanBasePretraining setTaskPairs(int n, long seed) {
         if (n < 0) {
-            throw new IllegalArgumentException("task pairs must be >= 0, got " + n);
+            throw new ai.peft4j.api.Peft4jException("task pairs must be >= 0, got " + n);
         }
         taskPairs = n;
         taskSeed = seed;

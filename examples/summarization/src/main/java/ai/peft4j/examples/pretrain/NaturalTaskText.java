@@ -43,7 +43,7 @@ public record NaturalTaskText(List<String> lines, List<SummarizationExample> pai
     /** {@code n} pairs from generator seed {@code seed}, disjoint from the bundled train and test splits. */
     public static NaturalTaskText generate(int n, long seed) {
         if (n < 0) {
-            throw new IllegalArgumentException("task pairs must be >= 0, got " + n);
+            throw new ai.peft4j.api.Peft4jException("task pairs must be >= 0, got " + n);
         }
         Set<String> seen = new HashSet<>();
         for (List<SummarizationExample> split : List.of(SummarizationData.bundledTrain(), SummarizationData.bundledTest())) {
