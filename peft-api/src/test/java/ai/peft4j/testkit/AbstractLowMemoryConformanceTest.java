@@ -140,6 +140,17 @@ public abstract class AbstractLowMemoryConformanceTest {
     @ParameterizedTest
     @MethodSource("modelNames")
     void gradientCheckpointingGivesTheSameLossAndGradients(String model) {
+        assertCheckpointingExact(model, EngineOptions.ALL_BLOCKS);
+    }
+
+    /** Only block 0 recomputed: the later blocks keep their activations and backpropagate into a leaf. */
+    @ParameterizedTest
+    @MethodSource("modelNames")
+    void checkpointingTheFirstBlockOnlyGivesTheSameLossAndGradients(String model) {
+        assertCheckpointingExact(model, 1);
+    }
+
+    private void assertCheckpointingExact(String model, int blocks) {
         requireTraining();
         EngineOptions plain = new EngineOptions("cpu", 0);
         LossResult expected;
@@ -148,7 +159,8 @@ public abstract class AbstractLowMemoryConformanceTest {
             m.runtime().setTraining(true);
             expected = m.runtime().lossAndGradients(batch(m.runtime().config().vocabSize()), m.hooks(), true);
         }
-        try (PeftModel m = withAdapter(model, plain.withGradientCheckpointing(true))) {
+        try (PeftModel m = withAdapter(model, plain.withCheckpointedBlocks(blocks))) {
+            assertThat(m.runtime().config().numLayers()).as("a block left unchecked").isGreaterThan(blocks == 1 ? 1 : 0);
             m.runtime().setTraining(true);
             checkpointed = m.runtime().lossAndGradients(batch(m.runtime().config().vocabSize()), m.hooks(), true);
         }

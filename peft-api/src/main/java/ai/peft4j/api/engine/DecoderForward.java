@@ -100,10 +100,21 @@ public final class DecoderForward {
      * tensors): what activation checkpointing keeps to recompute each block later.
      */
     public Tensor[] blockInputs(ForwardContext ctx) {
-        int layers = config.numLayers();
-        Tensor[] inputs = new Tensor[layers + 1];
+        return blockInputs(ctx, config.numLayers());
+    }
+
+    /**
+     * The input of each of the first {@code blocks} blocks and, last, the output of block
+     * {@code blocks - 1} ({@code blocks + 1} tensors): what checkpointing only those blocks keeps;
+     * the rest of the body continues from the last one with {@link #block}.
+     */
+    public Tensor[] blockInputs(ForwardContext ctx, int blocks) {
+        if (blocks < 0 || blocks > config.numLayers()) {
+            throw new IllegalArgumentException("blocks " + blocks + " outside 0.." + config.numLayers());
+        }
+        Tensor[] inputs = new Tensor[blocks + 1];
         inputs[0] = embedding(ctx);
-        for (int i = 0; i < layers; i++) {
+        for (int i = 0; i < blocks; i++) {
             inputs[i + 1] = block(ctx, i, inputs[i]);
         }
         return inputs;

@@ -19,8 +19,11 @@ import java.util.TreeMap;
  *   <li>{@code quantization} and {@code quantizationBlockSize}: the frozen linear weights
  *       quantized on load ({@link Quantization}); embeddings, norms and the LM head keep
  *       {@code weightDtype}.
- *   <li>{@code gradientCheckpointing}: training keeps only each block's input and recomputes the
- *       block in the backward pass, as {@code gradient_checkpointing_enable()}.
+ *   <li>{@code checkpointedBlocks}: activation checkpointing. Training keeps only the input of
+ *       each of the first {@code checkpointedBlocks} decoder blocks and recomputes them in the
+ *       backward pass: {@link #ALL_BLOCKS} is Hugging Face's {@code gradient_checkpointing_enable()},
+ *       {@code 0} is off, and a count in between trades less memory for less recompute (each
+ *       checkpointed block saves its activations and costs about one more forward of it).
  *   <li>{@code lossChunkElements}: logits elements one chunk of the training LM head + loss may
  *       hold ({@code 0}: the head in one piece).
  *   <li>{@code engineProperties}: one engine's own tuning knobs, keyed {@code <engine>.<name>}
@@ -30,13 +33,16 @@ import java.util.TreeMap;
  * </ul>
  *
  * <pre>{@code
- * EngineOptions o = new EngineOptions("cpu", 2).withQuantization(Quantization.INT4, 32).withGradientCheckpointing(true)
+ * EngineOptions o = new EngineOptions("cpu", 2).withQuantization(Quantization.INT4, 32).withCheckpointedBlocks(4)
  *         .withEngineProperty("onnx.quantized_matmul", "float32");
  * DecoderRuntime rt = engine.load(ckpt, o);
  * }</pre>
  */
 public record EngineOptions(String device, int threads, String weightDtype, Quantization quantization, int quantizationBlockSize,
-        boolean gradientCheckpointing, long lossChunkElements, Map<String, String> engineProperties) {
+        int checkpointedBlocks, long lossChunkElements, Map<String, String> engineProperties) {
+
+    /** {@link #checkpointedBlocks} for every block: full activation checkpointing. */
+    public static final int ALL_BLOCKS = Integer.MAX_VALUE;
 
     /** The default chunk: 16 Mi logits (64 MiB in float32) per LM-head + loss chunk. */
     public static final long DEFAULT_LOSS_CHUNK_ELEMENTS = 1L << 24;
@@ -46,6 +52,9 @@ public record EngineOptions(String device, int threads, String weightDtype, Quan
         quantization = quantization == null ? Quantization.NONE : quantization;
         if (quantization == Quantization.INT4) {
             Quantization.checkBlockSize(quantizationBlockSize);
+        }
+        if (checkpointedBlocks < 0) {
+            throw new Peft4jException("checkpointed blocks must be 0 (off), a block count, or all, not " + checkpointedBlocks);
         }
         if (lossChunkElements < 0) {
             throw new Peft4jException("loss chunk elements must be 0 (no chunking) or positive, not " + lossChunkElements);
@@ -62,7 +71,7 @@ public record EngineOptions(String device, int threads, String weightDtype, Quan
 
     /** A device and thread count with every other option at its default. */
     public EngineOptions(String device, int threads) {
-        this(device, threads, "auto", Quantization.NONE, Quantization.DEFAULT_BLOCK_SIZE, false, DEFAULT_LOSS_CHUNK_ELEMENTS, Map.of());
+        this(device, threads, "auto", Quantization.NONE, Quantization.DEFAULT_BLOCK_SIZE, 0, DEFAULT_LOSS_CHUNK_ELEMENTS, Map.of());
     }
 
     /** The engine's default device and threads. */
@@ -71,19 +80,35 @@ public record EngineOptions(String device, int threads, String weightDtype, Quan
     }
 
     public EngineOptions withWeightDtype(String dtype) {
-        return new EngineOptions(device, threads, dtype, quantization, quantizationBlockSize, gradientCheckpointing, lossChunkElements, engineProperties);
+        return new EngineOptions(device, threads, dtype, quantization, quantizationBlockSize, checkpointedBlocks, lossChunkElements, engineProperties);
     }
 
     public EngineOptions withQuantization(Quantization q, int blockSize) {
-        return new EngineOptions(device, threads, weightDtype, q, blockSize, gradientCheckpointing, lossChunkElements, engineProperties);
+        return new EngineOptions(device, threads, weightDtype, q, blockSize, checkpointedBlocks, lossChunkElements, engineProperties);
     }
 
+    /** Whether training checkpoints any block ({@link #checkpointedBlocks} is not 0). */
+    public boolean gradientCheckpointing() {
+        return checkpointedBlocks != 0;
+    }
+
+    /** How many of a model's {@code layers} blocks training checkpoints: the first that many. */
+    public int checkpointedBlocks(int layers) {
+        return Math.min(checkpointedBlocks, layers);
+    }
+
+    /** Every block checkpointed ({@code true}, Hugging Face's {@code gradient_checkpointing_enable()}) or none. */
     public EngineOptions withGradientCheckpointing(boolean on) {
-        return new EngineOptions(device, threads, weightDtype, quantization, quantizationBlockSize, on, lossChunkElements, engineProperties);
+        return withCheckpointedBlocks(on ? ALL_BLOCKS : 0);
+    }
+
+    /** The first {@code blocks} decoder blocks checkpointed (0: none; {@link #ALL_BLOCKS} or more than the model has: all). */
+    public EngineOptions withCheckpointedBlocks(int blocks) {
+        return new EngineOptions(device, threads, weightDtype, quantization, quantizationBlockSize, blocks, lossChunkElements, engineProperties);
     }
 
     public EngineOptions withLossChunkElements(long elements) {
-        return new EngineOptions(device, threads, weightDtype, quantization, quantizationBlockSize, gradientCheckpointing, elements, engineProperties);
+        return new EngineOptions(device, threads, weightDtype, quantization, quantizationBlockSize, checkpointedBlocks, elements, engineProperties);
     }
 
     /** These options with one engine property set ({@code <engine>.<name>}); a null value removes it. */
@@ -94,7 +119,7 @@ public record EngineOptions(String device, int threads, String weightDtype, Quan
         } else {
             props.put(checkPropertyKey(key), value);
         }
-        return new EngineOptions(device, threads, weightDtype, quantization, quantizationBlockSize, gradientCheckpointing,
+        return new EngineOptions(device, threads, weightDtype, quantization, quantizationBlockSize, checkpointedBlocks,
                 lossChunkElements, props);
     }
 

@@ -60,7 +60,7 @@ public final class Peft4jSettings {
     private final String dtype;
     private final Quantization quantization;
     private final int quantizationBlockSize;
-    private final boolean gradientCheckpointing;
+    private final int checkpointedBlocks;
     private final Map<String, String> extra;
     private final Map<String, String> engineProperties;
 
@@ -71,7 +71,7 @@ public final class Peft4jSettings {
         this.dtype = b.dtype;
         this.quantization = b.quantization;
         this.quantizationBlockSize = b.quantizationBlockSize;
-        this.gradientCheckpointing = b.gradientCheckpointing;
+        this.checkpointedBlocks = b.checkpointedBlocks;
         this.extra = Collections.unmodifiableMap(new LinkedHashMap<>(b.extra));
         this.engineProperties = Collections.unmodifiableMap(new LinkedHashMap<>(b.engineProperties));
     }
@@ -115,7 +115,7 @@ public final class Peft4jSettings {
         b.dtype = dtype;
         b.quantization = quantization;
         b.quantizationBlockSize = quantizationBlockSize;
-        b.gradientCheckpointing = gradientCheckpointing;
+        b.checkpointedBlocks = checkpointedBlocks;
         b.extra.putAll(extra);
         b.engineProperties.putAll(engineProperties);
         return b;
@@ -156,35 +156,47 @@ public final class Peft4jSettings {
         return quantization;
     }
 
-    /** Whether training recomputes each block in the backward pass. */
+    /** Whether training recomputes any block in the backward pass. */
     public boolean gradientCheckpointing() {
-        return gradientCheckpointing;
+        return checkpointedBlocks != 0;
+    }
+
+    /**
+     * How many of the first decoder blocks training recomputes in the backward pass: 0 (off),
+     * a count, or {@link EngineOptions#ALL_BLOCKS}.
+     */
+    public int checkpointedBlocks() {
+        return checkpointedBlocks;
     }
 
     /** The options an engine loads with. */
     public EngineOptions engineOptions() {
         return new EngineOptions(device, threads).withWeightDtype(dtype).withQuantization(quantization, quantizationBlockSize)
-                .withGradientCheckpointing(gradientCheckpointing).withEngineProperties(engineProperties);
+                .withCheckpointedBlocks(checkpointedBlocks).withEngineProperties(engineProperties);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof Peft4jSettings s && s.engine.equals(engine) && s.device.equals(device) && s.threads == threads
                 && s.dtype.equals(dtype) && s.quantization == quantization && s.quantizationBlockSize == quantizationBlockSize
-                && s.gradientCheckpointing == gradientCheckpointing && s.extra.equals(extra)
+                && s.checkpointedBlocks == checkpointedBlocks && s.extra.equals(extra)
                 && s.engineProperties.equals(engineProperties);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(engine, device, threads, dtype, quantization, quantizationBlockSize, gradientCheckpointing, extra, engineProperties);
+        return Objects.hash(engine, device, threads, dtype, quantization, quantizationBlockSize, checkpointedBlocks, extra, engineProperties);
     }
 
     @Override
     public String toString() {
         return "Peft4jSettings{engine=" + engine + ", device=" + device + ", threads=" + threads + ", dtype=" + dtype
                 + ", quantization=" + quantization.id() + (quantization == Quantization.INT4 ? "/" + quantizationBlockSize : "")
-                + ", gradientCheckpointing=" + gradientCheckpointing + "}";
+                + ", gradientCheckpointing=" + checkpointingText(checkpointedBlocks) + "}";
+    }
+
+    private static String checkpointingText(int blocks) {
+        return blocks == EngineOptions.ALL_BLOCKS ? "true" : blocks == 0 ? "false" : "first " + blocks + " blocks";
     }
 
     /** Builds {@link Peft4jSettings}; null arguments leave a value unchanged, so flags can be layered blindly. */
@@ -195,7 +207,7 @@ public final class Peft4jSettings {
         private String dtype = "auto";
         private Quantization quantization = Quantization.NONE;
         private int quantizationBlockSize = Quantization.DEFAULT_BLOCK_SIZE;
-        private boolean gradientCheckpointing;
+        private int checkpointedBlocks;
         private final Map<String, String> extra = new LinkedHashMap<>();
         private final Map<String, String> engineProperties = new LinkedHashMap<>();
 
@@ -273,9 +285,29 @@ public final class Peft4jSettings {
             return Engines.installed().stream().anyMatch(en -> en.name().equals(engine));
         }
 
+        /** Every block checkpointed ({@code true}) or none. */
         public Builder gradientCheckpointing(Boolean on) {
             if (on != null) {
-                gradientCheckpointing = on;
+                checkpointedBlocks = on ? EngineOptions.ALL_BLOCKS : 0;
+            }
+            return this;
+        }
+
+        /** The first {@code blocks} decoder blocks checkpointed (0: none; {@link EngineOptions#ALL_BLOCKS}: all). */
+        public Builder checkpointedBlocks(Integer blocks) {
+            if (blocks != null) {
+                checkpointedBlocks = EngineOptions.defaults().withCheckpointedBlocks(blocks).checkpointedBlocks();
+            }
+            return this;
+        }
+
+        /**
+         * {@code gradient_checkpointing} as written in a settings file, a system property or a flag:
+         * {@code true} (every block), {@code false}, or how many of the first blocks.
+         */
+        public Builder gradientCheckpointing(String where, String value) {
+            if (value != null) {
+                checkpointedBlocks = parseCheckpointing(where, value);
             }
             return this;
         }
@@ -303,7 +335,7 @@ public final class Peft4jSettings {
                     case "dtype" -> dtype(valueOrFail(where, e.getValue()));
                     case "quantization" -> quantization(valueOrFail(where, e.getValue()));
                     case "quantization_block_size" -> quantizationBlockSize(parseThreads(where, e.getValue()));
-                    case "gradient_checkpointing" -> gradientCheckpointing(parseBoolean(where, e.getValue()));
+                    case "gradient_checkpointing" -> gradientCheckpointing(where, valueOrFail(where, e.getValue()));
                     default -> {
                         if (isEngineProperty(key)) {
                             engineProperty(key, valueOrFail(where, e.getValue()));
@@ -330,10 +362,7 @@ public final class Peft4jSettings {
             if (bs != null) {
                 quantizationBlockSize(parseThreads("system property peft4j.quantization_block_size", bs));
             }
-            String gc = props.getProperty("peft4j.gradient_checkpointing");
-            if (gc != null) {
-                gradientCheckpointing(parseBoolean("system property peft4j.gradient_checkpointing", gc));
-            }
+            gradientCheckpointing("system property peft4j.gradient_checkpointing", props.getProperty("peft4j.gradient_checkpointing"));
             props.stringPropertyNames().stream().sorted().filter(k -> k.startsWith("peft4j."))
                     .map(k -> k.substring("peft4j.".length())).filter(Builder::isEngineProperty)
                     .forEach(k -> engineProperty(k, props.getProperty("peft4j." + k)));
@@ -389,12 +418,28 @@ public final class Peft4jSettings {
             }
         }
 
-        private static boolean parseBoolean(String where, String value) {
-            String v = valueOrFail(where, value).trim().toLowerCase(Locale.ROOT);
-            if (!v.equals("true") && !v.equals("false")) {
-                throw new Peft4jException(where + ": expected true or false, got '" + value + "'");
+        private static int parseCheckpointing(String where, String value) {
+            String v = value.trim().toLowerCase(Locale.ROOT);
+            switch (v) {
+                case "true", "all" -> {
+                    return EngineOptions.ALL_BLOCKS;
+                }
+                case "false" -> {
+                    return 0;
+                }
+                default -> {
+                    try {
+                        int n = Integer.parseInt(v);
+                        if (n >= 0) {
+                            return n;
+                        }
+                    } catch (NumberFormatException e) {
+                        // reported below
+                    }
+                    throw new Peft4jException(where + ": expected true, false or a block count >= 0 (the first that many "
+                            + "blocks are checkpointed), got '" + value + "'");
+                }
             }
-            return v.equals("true");
         }
 
         private static String requireText(String value, String what) {

@@ -91,6 +91,31 @@ class Peft4jSettingsTest {
         assertThatThrownBy(() -> Peft4jSettings.builder().engine(" ")).isInstanceOf(Peft4jException.class);
     }
 
+    @Test
+    void gradientCheckpointingIsEveryBlockNoneOrACountOfTheFirstBlocks() throws IOException {
+        assertThat(Peft4jSettings.defaults().engineOptions().checkpointedBlocks()).isZero();
+        Peft4jSettings all = Peft4jSettings.resolve(write("all.json", "{\"gradient_checkpointing\": true}"), new Properties());
+        assertThat(all.checkpointedBlocks()).isEqualTo(EngineOptions.ALL_BLOCKS);
+        assertThat(all.engineOptions().checkpointedBlocks(12)).isEqualTo(12);
+        Peft4jSettings three = Peft4jSettings.resolve(write("three.json", "{\"gradient_checkpointing\": 3}"), new Properties());
+        assertThat(three.gradientCheckpointing()).isTrue();
+        assertThat(three.engineOptions().checkpointedBlocks(12)).isEqualTo(3);
+        assertThat(three.engineOptions().checkpointedBlocks(2)).as("capped at the model's blocks").isEqualTo(2);
+        assertThat(three.toString()).contains("first 3 blocks");
+        Properties sys = new Properties();
+        sys.setProperty("peft4j.gradient_checkpointing", "false");
+        assertThat(Peft4jSettings.resolve(write("on.properties", "gradient_checkpointing=5\n"), sys).gradientCheckpointing()).isFalse();
+        assertThat(Peft4jSettings.builder().checkpointedBlocks(4).gradientCheckpointing((Boolean) null).build().checkpointedBlocks())
+                .as("null leaves the count").isEqualTo(4);
+        for (String bad : new String[] {"-1", "some", "1.5"}) {
+            assertThatThrownBy(() -> Peft4jSettings.resolve(write("bad.properties", "gradient_checkpointing=" + bad + "\n"), new Properties()))
+                    .isInstanceOf(Peft4jException.class).hasMessageContaining("bad.properties")
+                    .hasMessageContaining("block count").hasMessageContaining(bad);
+        }
+        assertThatThrownBy(() -> EngineOptions.defaults().withCheckpointedBlocks(-2)).isInstanceOf(Peft4jException.class)
+                .hasMessageContaining("-2");
+    }
+
     private Path write(String name, String text) throws IOException {
         return Files.writeString(dir.resolve(name), text);
     }

@@ -271,17 +271,23 @@ final class PtDecoderRuntime implements DecoderRuntime {
                 ForwardContext ctx = DecoderForward.context(ops, req);
                 NDArray[] blockInputs = null;
                 NDArray hidden;
-                if (options.gradientCheckpointing()) {
-                    // Without autograd: keep each block's input only; then the final norm on a leaf.
+                int checkpointed = options.checkpointedBlocks(config().numLayers());
+                if (checkpointed > 0) {
+                    // Without autograd: keep the checkpointed blocks' inputs only; the rest of the body
+                    // (the later blocks, the final norm) runs with autograd from a leaf.
                     JniUtils.setGradMode(false);
                     try {
-                        blockInputs = nd(forward.blockInputs(ctx));
+                        blockInputs = nd(forward.blockInputs(ctx, checkpointed));
                     } finally {
                         JniUtils.setGradMode(true);
                     }
-                    NDArray last = blockInputs[blockInputs.length - 1];
+                    NDArray last = blockInputs[checkpointed];
                     last.setRequiresGradient(true);
-                    hidden = PtOps.nd(forward.finalNorm(ctx, new PtTensor(last)));
+                    Tensor x = new PtTensor(last);
+                    for (int i = checkpointed; i < config().numLayers(); i++) {
+                        x = forward.block(ctx, i, x);
+                    }
+                    hidden = PtOps.nd(forward.finalNorm(ctx, x));
                 } else {
                     hidden = PtOps.nd(forward.body(ctx));
                 }
@@ -335,13 +341,13 @@ final class PtDecoderRuntime implements DecoderRuntime {
     }
 
     /**
-     * Activation checkpointing's backward: from the gradient at the last block's output (on the
-     * leaf {@code inputs[layers]}), recompute each block from its saved input with autograd, in a
+     * Activation checkpointing's backward: from the gradient at the last checkpointed block's
+     * output (on the leaf {@code inputs[inputs.length - 1]}), recompute each block from its saved input with autograd, in a
      * scope of its own, and push the gradient through it; then through the embedding segment when
      * something there trains (a soft prompt). Same dropout masks as the first run (seedSegment).
      */
     private void backwardThroughBlocks(PtOps ops, ForwardRequest req, NDArray[] inputs) {
-        int layers = config().numLayers();
+        int layers = inputs.length - 1; // the checkpointed ones
         NDArray grad = inputs[layers].getGradient();
         grad.attach(ops.manager());
         for (int i = layers - 1; i >= 0; i--) {

@@ -162,7 +162,7 @@ public final class TrainBench {
             long t1 = System.nanoTime();
             this.model = PeftModel.open(dir, engine, eo);
             out.printf(Locale.ROOT, "loaded: weight dtype %s, quantization %s, gradient checkpointing %s in %.1f s, RSS %d MiB%n",
-                    eo.weightDtype(), eo.quantization().id(), eo.gradientCheckpointing(), (System.nanoTime() - t1) / 1e9,
+                    eo.weightDtype(), eo.quantization().id(), checkpointingText(eo), (System.nanoTime() - t1) / 1e9,
                     rssKiB("VmRSS") / 1024);
             this.cfg = model.runtime().config();
             PeftMethod m = PeftMethods.byName(method);
@@ -189,7 +189,21 @@ public final class TrainBench {
     static EngineOptions engineOptions(Map<String, String> o, int threads) {
         return new EngineOptions("cpu", threads).withWeightDtype(o.getOrDefault("dtype", "auto"))
                 .withQuantization(Quantization.parse(o.get("quantize")), intOpt(o, "quantize-block-size", Quantization.DEFAULT_BLOCK_SIZE))
-                .withGradientCheckpointing(Boolean.parseBoolean(o.getOrDefault("gradient-checkpointing", "false")));
+                .withCheckpointedBlocks(checkpointedBlocks(o.getOrDefault("gradient-checkpointing", "false")));
+    }
+
+    private static String checkpointingText(EngineOptions eo) {
+        int n = eo.checkpointedBlocks();
+        return n == EngineOptions.ALL_BLOCKS ? "true" : n == 0 ? "false" : "first " + n + " blocks";
+    }
+
+    /** {@code true} (every block), {@code false}, or the count of first blocks checkpointed. */
+    static int checkpointedBlocks(String value) {
+        return switch (value) {
+            case "true" -> EngineOptions.ALL_BLOCKS;
+            case "false" -> 0;
+            default -> Integer.parseInt(value);
+        };
     }
 
     static List<TokenizedExample> randomData(int n, int seq, int vocab, long seed) {

@@ -58,6 +58,9 @@ public final class BenchTrainCommand implements Callable<Integer> {
     @Option(names = "--gradient-checkpointing", description = "Recompute each block in the backward pass.")
     boolean gradientCheckpointing;
 
+    @Option(names = "--checkpoint-blocks", paramLabel = "N", description = "Recompute only the first N blocks (0: none).")
+    Integer checkpointBlocks;
+
     @Option(names = "--json", description = "Print one JSON object on stdout (the progress goes to stderr).")
     boolean json;
 
@@ -91,7 +94,11 @@ public final class BenchTrainCommand implements Callable<Integer> {
         }
         o.put("quantize", quantize);
         o.put("quantize-block-size", Integer.toString(quantizeBlockSize));
-        o.put("gradient-checkpointing", Boolean.toString(gradientCheckpointing));
+        if (checkpointBlocks != null && (gradientCheckpointing || checkpointBlocks < 0)) {
+            throw new Peft4jException("give --gradient-checkpointing (every block) or --checkpoint-blocks N >= 0, not both");
+        }
+        String checkpointing = checkpointBlocks != null ? checkpointBlocks.toString() : Boolean.toString(gradientCheckpointing);
+        o.put("gradient-checkpointing", checkpointing);
         PrintWriter out = json ? spec.commandLine().getErr() : spec.commandLine().getOut();
         out.println("load average before: " + BenchOptions.loadAverage());
         TrainBench.Result r = TrainBench.train(o, out);
@@ -112,7 +119,11 @@ public final class BenchTrainCommand implements Callable<Integer> {
             j.addProperty("seq", r.seq());
             j.addProperty("dtype", dtype);
             j.addProperty("quantize", quantize);
-            j.addProperty("gradient_checkpointing", gradientCheckpointing);
+            if (checkpointBlocks != null) {
+                j.addProperty("gradient_checkpointing", checkpointBlocks);
+            } else {
+                j.addProperty("gradient_checkpointing", gradientCheckpointing);
+            }
             j.addProperty("median_step_s", r.medianStepSeconds());
             j.addProperty("tokens_per_s", r.tokensPerSecond());
             j.addProperty("peak_rss_mib", r.peakRssKiB() / 1024);

@@ -1,5 +1,6 @@
 package ai.peft4j.examples.cli;
 
+import ai.peft4j.api.Peft4jException;
 import ai.peft4j.api.engine.Engine;
 import ai.peft4j.api.engine.EngineOptions;
 import ai.peft4j.api.inject.Peft4jModule;
@@ -51,6 +52,11 @@ public final class EngineFlags {
             + "activation memory of one block instead of all, for about a third more compute.")
     Boolean gradientCheckpointing;
 
+    @Option(names = "--checkpoint-blocks", paramLabel = "N",
+            description = "Checkpoint only the first N blocks (0: none): less recompute than --gradient-checkpointing, "
+                    + "for the activation memory of the other blocks. Settings key gradient_checkpointing=N.")
+    Integer checkpointBlocks;
+
     @Option(names = "--engine-option", paramLabel = "ENGINE.OPTION=VALUE",
             description = "An engine's own tuning knob, repeatable, e.g. onnx.quantized_matmul=float32 (settings key "
                     + "onnx.quantized_matmul, -Dpeft4j.onnx.quantized_matmul). An engine refuses an unknown option under its name.")
@@ -58,7 +64,7 @@ public final class EngineFlags {
 
     @Option(names = "--settings", paramLabel = "FILE",
             description = "Settings file (.properties or .json with engine, device, threads, dtype, quantization, "
-                    + "quantization_block_size, gradient_checkpointing). Also -Dpeft4j.config=FILE.")
+                    + "quantization_block_size, gradient_checkpointing: true, false or a block count). Also -Dpeft4j.config=FILE.")
     Path config;
 
     /** Defaults, then the config file, then {@code -Dpeft4j.*}, then these flags. */
@@ -66,6 +72,12 @@ public final class EngineFlags {
         Peft4jSettings.Builder b = Peft4jSettings.resolve(config, System.getProperties()).toBuilder()
                 .engine(engine).device(device).threads(threads).dtype(dtype).quantization(quantize)
                 .quantizationBlockSize(quantizeBlockSize).gradientCheckpointing(gradientCheckpointing);
+        if (checkpointBlocks != null) {
+            if (gradientCheckpointing != null) {
+                throw new Peft4jException("give --gradient-checkpointing (every block) or --checkpoint-blocks N, not both");
+            }
+            b.checkpointedBlocks(checkpointBlocks);
+        }
         if (engineOptions != null) {
             engineOptions.forEach(b::engineProperty);
         }

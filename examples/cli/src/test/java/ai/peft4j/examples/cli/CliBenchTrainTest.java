@@ -2,6 +2,7 @@ package ai.peft4j.examples.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.gson.JsonParser;
 import org.junit.jupiter.api.Test;
 
 class CliBenchTrainTest {
@@ -37,6 +38,34 @@ class CliBenchTrainTest {
         CliRun bad = CliRun.of("bench", "memory", "--steps", "4", "--probe", "9");
         assertThat(bad.exit()).isEqualTo(2);
         assertThat(bad.err()).contains("--probe");
+    }
+
+    @Test
+    void checkpointingTheFirstBlockTrainsTheSameLossesAsNoCheckpointing() {
+        String[] common = {"bench", "train", "--preset", "tiny", "--method", "lora", "--steps", "2", "--warmup", "1", "--batch", "2",
+            "--seq", "32", "--threads", "1", "--no-roofline", "--json"};
+        CliRun plain = CliRun.of(common);
+        CliRun first = CliRun.of(concat(common, "--checkpoint-blocks", "1"));
+        assertThat(plain.exit()).as(plain.toString()).isZero();
+        assertThat(first.exit()).as(first.toString()).isZero();
+        assertThat(JsonParser.parseString(first.out()).getAsJsonObject().get("gradient_checkpointing").getAsInt()).isEqualTo(1);
+        assertThat(first.err()).contains("gradient checkpointing first 1 blocks");
+        // the same random model, data and seed: the per-step losses (4 decimals) match
+        assertThat(losses(first.err())).hasSize(3).isEqualTo(losses(plain.err()));
+
+        CliRun both = CliRun.of(concat(common, "--checkpoint-blocks", "1", "--gradient-checkpointing"));
+        assertThat(both.exit()).isEqualTo(2);
+        assertThat(both.err().strip()).contains("not both").doesNotContain("\n");
+    }
+
+    private static java.util.List<String> losses(String log) {
+        return log.lines().filter(l -> l.contains(" loss ")).map(l -> l.replaceAll(".* (loss [0-9.]+) .*", "$1")).toList();
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     @Test

@@ -35,6 +35,17 @@ class EngineOptionSettingsTest {
     }
 
     @Test
+    void checkpointBlocksFlagSetsTheCountAndRefusesTheAllBlocksFlagBesideIt() {
+        EngineFlags flags = new EngineFlags();
+        flags.checkpointBlocks = 3;
+        assertThat(flags.settings().engineOptions().checkpointedBlocks(12)).isEqualTo(3);
+        flags.gradientCheckpointing = true;
+        assertThatThrownBy(flags::settings).isInstanceOf(Peft4jException.class).hasMessageContaining("not both");
+        flags.checkpointBlocks = null;
+        assertThat(flags.settings().engineOptions().checkpointedBlocks(12)).isEqualTo(12);
+    }
+
+    @Test
     void aKeyWithoutAnEngineNameIsRefused() {
         assertThatThrownBy(() -> Peft4jSettings.builder().engineProperty("quantized_matmul", "float32"))
                 .isInstanceOf(Peft4jException.class).hasMessageContaining("<engine>.<option>");
