@@ -6,6 +6,7 @@ import ai.peft4j.api.inject.Peft4jSettings;
 import ai.peft4j.api.train.GradientSums;
 import ai.peft4j.examples.cli.EngineFlags;
 import ai.peft4j.examples.cli.SummarizeCommand;
+import ai.peft4j.examples.cli.SummaryTrainingFlags;
 import ai.peft4j.examples.summarization.SummarizationEval;
 import ai.peft4j.examples.summarization.Summarizer;
 import com.google.gson.GsonBuilder;
@@ -284,12 +285,6 @@ public final class SparkCli implements Callable<Integer> {
         @Option(names = "--model", required = true, paramLabel = "DIR", description = "Base model directory (visible to every executor).")
         Path model;
 
-        @Option(names = "--method", description = "lora (default: the summarize train baseline), prompt-tuning, or any installed method.")
-        String method = "lora";
-
-        @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a method config key (JSON value).")
-        List<String> sets = new ArrayList<>();
-
         @Option(names = "--data", required = true, paramLabel = "FILE", description = "id,text,summary CSV or JSONL, read on the driver.")
         Path data;
 
@@ -299,35 +294,17 @@ public final class SparkCli implements Callable<Integer> {
         @Option(names = "--tasks", paramLabel = "N", description = "Data-parallel tasks (default 2); needs N free task slots.")
         int tasks = 2;
 
-        @Option(names = "--epochs", description = "Epochs (default 1).")
-        int epochs = 1;
-
         @Option(names = "--steps", paramLabel = "N", description = "Stop after N updates.")
         long steps = -1;
-
-        @Option(names = "--batch", description = "Global batch size (default 8), split across the tasks.")
-        int batch = 8;
 
         @Option(names = "--grad-accum", paramLabel = "N", description = "Gradient accumulation steps (default 1).")
         int gradAccum = 1;
 
-        @Option(names = "--lr", description = "Learning rate (default 2e-3 for lora, 3e-2 for prompt tuning).")
-        Double lr;
-
-        @Option(names = "--max-length", description = "Longest training sequence (default: the model's context).")
-        int maxLength;
-
-        @Option(names = "--checkpoint-every", description = "Checkpoint every N steps (default 0).")
-        int checkpointEvery;
-
-        @Option(names = "--resume", description = "Resume from the newest checkpoint in --out.")
-        boolean resume;
-
-        @Option(names = "--seed", description = "Seed (default 42).")
-        long seed = 42;
-
         @Option(names = "--json", description = "Print the result as JSON (losses, all-gather times).")
         boolean json;
+
+        @Mixin
+        SummaryTrainingFlags training = new SummaryTrainingFlags();
 
         @Mixin
         EngineFlags engineFlags = new EngineFlags();
@@ -341,11 +318,12 @@ public final class SparkCli implements Callable<Integer> {
         @Override
         public Integer call() {
             List<Example> examples = SummarizationEval.trainingExamples(SummarizeCommand.read(data), Summarizer.DEFAULT_TEMPLATE);
-            DataParallelTraining job = DataParallelTraining.builder(modelSpec(model, engineFlags), method)
-                    .optMethodConfig(SummarizeCommand.methodJson(method, sets).toString()).optTasks(tasks).optEpochs(epochs).optMaxSteps(steps)
-                    .optBatchSize(batch).optGradientAccumulationSteps(gradAccum)
-                    .optLearningRate(lr != null ? lr : SummarizeCommand.defaultLearningRate(method)).optMaxLength(maxLength)
-                    .optCheckpointEverySteps(checkpointEvery).optOutputDir(out.toAbsolutePath().toString()).optResume(resume).optSeed(seed).build();
+            // --batch is the global batch, split across the tasks; --max-length 0 leaves the model's context.
+            DataParallelTraining job = DataParallelTraining.builder(modelSpec(model, engineFlags), training.method)
+                    .optMethodConfig(training.methodConfig().toString()).optTasks(tasks).optEpochs(training.epochs).optMaxSteps(steps)
+                    .optBatchSize(training.batch).optGradientAccumulationSteps(gradAccum).optLearningRate(training.learningRate())
+                    .optMaxLength(training.maxLength(0)).optCheckpointEverySteps(training.checkpointEvery)
+                    .optOutputDir(out.toAbsolutePath().toString()).optResume(training.resume).optSeed(training.seed).build();
             DataParallelTraining.Result r;
             try (Session s = sparkFlags.session("peft4j train")) {
                 r = job.train(JavaSparkContext.fromSparkContext(s.spark().sparkContext()), examples);

@@ -124,38 +124,14 @@ public final class SummarizeCommand {
         @Option(names = "--model", required = true, paramLabel = "DIR")
         Path model;
 
-        @Option(names = "--method", description = "lora (default: the competition baseline r=8, alpha=32, dropout 0.1), prompt-tuning, or any installed method.")
-        String method = "lora";
-
-        @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a method config key with a JSON value (a bare word is a string; a value that looks like JSON but is not is refused).")
-        List<String> sets = new ArrayList<>();
-
         @Option(names = "--data", required = true, paramLabel = "FILE", description = "train.csv (id,text,summary) or JSONL.")
         Path data;
 
         @Option(names = "--out", required = true, paramLabel = "DIR")
         Path out;
 
-        @Option(names = "--epochs", description = "Epochs (default 1).")
-        int epochs = 1;
-
-        @Option(names = "--batch", description = "Batch size (default 8).")
-        int batch = 8;
-
-        @Option(names = "--lr", description = "Learning rate (default 2e-3 for lora, 3e-2 for prompt tuning).")
-        Double lr;
-
-        @Option(names = "--max-length", description = "Longest training sequence (default: the model's context).")
-        Integer maxLength;
-
-        @Option(names = "--checkpoint-every", description = "Checkpoint every N steps (default 0).")
-        int checkpointEvery;
-
-        @Option(names = "--resume", description = "Resume from the newest checkpoint in --out.")
-        boolean resume;
-
-        @Option(names = "--seed", description = "Seed (default 42).")
-        long seed = 42;
+        @Mixin
+        SummaryTrainingFlags training = new SummaryTrainingFlags();
 
         @Mixin
         EngineFlags engineFlags = new EngineFlags();
@@ -165,17 +141,18 @@ public final class SummarizeCommand {
 
         @Override
         public Integer call() {
-            var peftMethod = PeftMethods.byName(method);
-            PeftConfig config = peftMethod.parseConfig(methodJson(method, sets), "summarize train");
+            var peftMethod = PeftMethods.byName(training.method);
+            PeftConfig config = peftMethod.parseConfig(training.methodConfig(), "summarize train");
             var examples = SummarizationEval.trainingExamples(read(data), Summarizer.DEFAULT_TEMPLATE);
             try (LoadedModel m = engineFlags.open(model)) {
-                m.model().setSeed(seed);
+                m.model().setSeed(training.seed);
                 int eos = GenerationDefaults.read(model).eosTokenIds().iterator().next();
-                TrainingConfig.Builder tc = TrainingConfig.builder().optLearningRate(lr != null ? lr : defaultLearningRate(method)).optEpochs(epochs)
-                        .optBatchSize(batch).optOutputDir(out).optCheckpointEverySteps(checkpointEvery).optSeed(seed);
+                TrainingConfig.Builder tc = TrainingConfig.builder().optLearningRate(training.learningRate()).optEpochs(training.epochs)
+                        .optBatchSize(training.batch).optOutputDir(out).optCheckpointEverySteps(training.checkpointEvery)
+                        .optSeed(training.seed);
                 long t0 = System.nanoTime();
                 TrainingResult r = FineTuneJob.run(m.model(), m.tokenizer().orElseThrow(), "default", config, examples, null, tc,
-                        maxLength == null ? m.checkpoint().config().maxPositions() : maxLength, eos, resume,
+                        training.maxLength(m.checkpoint().config().maxPositions()), eos, training.resume,
                         new ProgressBarListener(peftMethod.name(), System.err));
                 spec.commandLine().getOut().printf(Locale.ROOT, "%s%n%d steps in %.1f s, final loss %.4f; adapter saved to %s%n",
                         m.model().trainableParameters(), r.steps(), (System.nanoTime() - t0) / 1e9,
