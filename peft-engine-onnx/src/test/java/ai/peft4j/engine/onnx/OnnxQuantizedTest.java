@@ -213,6 +213,25 @@ class OnnxQuantizedTest {
         }
     }
 
+    /**
+     * Greedy generation (a prompt, then one token at a time from the KV cache) runs one session:
+     * ONNX Runtime pre-packs each {@code MatMulNBits} weight per session, so a second session
+     * for the decoding steps would hold a second packed copy of every code.
+     */
+    @Test
+    void promptAndDecodingStepsShareOneSessionOnAQuantizedBase() {
+        for (String model : Fixtures.MODELS) {
+            Checkpoint c = checkpoints.computeIfAbsent(model, n -> Checkpoint.open(Fixtures.model(n)));
+            try (OnnxDecoderRuntime rt = (OnnxDecoderRuntime) new OnnxEngine().load(c, options(Quantization.INT4))) {
+                int[][] prompt = {{1, 5, 9, 2, 7, 3}};
+                GenerationConfig g = GenerationConfig.builder().maxNewTokens(6).minNewTokens(6).build();
+                int[] ids = new Generator(rt, HookSet.EMPTY).generate(prompt, null, g).newTokens()[0];
+                assertThat(ids).as(model).hasSize(6);
+                assertThat(rt.sessionCount()).as("%s: sessions after a prompt and 5 decoding steps", model).isEqualTo(1);
+            }
+        }
+    }
+
     /** The left-padded batch case where the fixture has one, else its first forward case. */
     private static JsonObject firstCase(String model) {
         JsonObject golden = Fixtures.golden(Fixtures.model(model));
