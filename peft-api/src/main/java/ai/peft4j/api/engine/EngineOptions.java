@@ -97,6 +97,11 @@ public record EngineOptions(String device, int threads, String weightDtype, Quan
         return Math.min(checkpointedBlocks, layers);
     }
 
+    /** {@code checkpointedBlocks} in words: {@code true} (every block), {@code false}, or {@code first N blocks}. */
+    public static String describeCheckpointedBlocks(int blocks) {
+        return blocks == ALL_BLOCKS ? "true" : blocks == 0 ? "false" : "first " + blocks + " blocks";
+    }
+
     /** Every block checkpointed ({@code true}, Hugging Face's {@code gradient_checkpointing_enable()}) or none. */
     public EngineOptions withGradientCheckpointing(boolean on) {
         return withCheckpointedBlocks(on ? ALL_BLOCKS : 0);

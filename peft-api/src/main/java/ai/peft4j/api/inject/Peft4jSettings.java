@@ -192,11 +192,7 @@ public final class Peft4jSettings {
     public String toString() {
         return "Peft4jSettings{engine=" + engine + ", device=" + device + ", threads=" + threads + ", dtype=" + dtype
                 + ", quantization=" + quantization.id() + (quantization == Quantization.INT4 ? "/" + quantizationBlockSize : "")
-                + ", gradientCheckpointing=" + checkpointingText(checkpointedBlocks) + "}";
-    }
-
-    private static String checkpointingText(int blocks) {
-        return blocks == EngineOptions.ALL_BLOCKS ? "true" : blocks == 0 ? "false" : "first " + blocks + " blocks";
+                + ", gradientCheckpointing=" + EngineOptions.describeCheckpointedBlocks(checkpointedBlocks) + "}";
     }
 
     /** Builds {@link Peft4jSettings}; null arguments leave a value unchanged, so flags can be layered blindly. */
@@ -418,7 +414,11 @@ public final class Peft4jSettings {
             }
         }
 
-        private static int parseCheckpointing(String where, String value) {
+        /**
+         * A {@code gradient_checkpointing} value: {@code true} or {@code all} ({@link EngineOptions#ALL_BLOCKS}),
+         * {@code false} (0), or a block count; anything else fails naming {@code where}.
+         */
+        public static int parseCheckpointing(String where, String value) {
             String v = value.trim().toLowerCase(Locale.ROOT);
             switch (v) {
                 case "true", "all" -> {

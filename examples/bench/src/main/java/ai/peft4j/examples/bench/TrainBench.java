@@ -9,6 +9,7 @@ import ai.peft4j.api.engine.Engine;
 import ai.peft4j.api.engine.EngineOptions;
 import ai.peft4j.api.engine.Engines;
 import ai.peft4j.api.full.ModelFactory;
+import ai.peft4j.api.inject.Peft4jSettings;
 import ai.peft4j.api.io.DType;
 import ai.peft4j.api.method.PeftConfig;
 import ai.peft4j.api.method.PeftMethod;
@@ -162,7 +163,7 @@ public final class TrainBench {
             long t1 = System.nanoTime();
             this.model = PeftModel.open(dir, engine, eo);
             out.printf(Locale.ROOT, "loaded: weight dtype %s, quantization %s, gradient checkpointing %s in %.1f s, RSS %d MiB%n",
-                    eo.weightDtype(), eo.quantization().id(), checkpointingText(eo), (System.nanoTime() - t1) / 1e9,
+                    eo.weightDtype(), eo.quantization().id(), EngineOptions.describeCheckpointedBlocks(eo.checkpointedBlocks()), (System.nanoTime() - t1) / 1e9,
                     rssKiB("VmRSS") / 1024);
             this.cfg = model.runtime().config();
             PeftMethod m = PeftMethods.byName(method);
@@ -189,21 +190,8 @@ public final class TrainBench {
     static EngineOptions engineOptions(Map<String, String> o, int threads) {
         return new EngineOptions("cpu", threads).withWeightDtype(o.getOrDefault("dtype", "auto"))
                 .withQuantization(Quantization.parse(o.get("quantize")), intOpt(o, "quantize-block-size", Quantization.DEFAULT_BLOCK_SIZE))
-                .withCheckpointedBlocks(checkpointedBlocks(o.getOrDefault("gradient-checkpointing", "false")));
-    }
-
-    private static String checkpointingText(EngineOptions eo) {
-        int n = eo.checkpointedBlocks();
-        return n == EngineOptions.ALL_BLOCKS ? "true" : n == 0 ? "false" : "first " + n + " blocks";
-    }
-
-    /** {@code true} (every block), {@code false}, or the count of first blocks checkpointed. */
-    static int checkpointedBlocks(String value) {
-        return switch (value) {
-            case "true" -> EngineOptions.ALL_BLOCKS;
-            case "false" -> 0;
-            default -> Integer.parseInt(value);
-        };
+                .withCheckpointedBlocks(Peft4jSettings.Builder.parseCheckpointing("gradient-checkpointing",
+                        o.getOrDefault("gradient-checkpointing", "false")));
     }
 
     static List<TokenizedExample> randomData(int n, int seq, int vocab, long seed) {
