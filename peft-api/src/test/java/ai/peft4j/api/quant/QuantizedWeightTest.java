@@ -4,8 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.peft4j.api.Peft4jException;
+import ai.peft4j.api.io.DType;
+import ai.peft4j.api.io.HostTensor;
+import ai.peft4j.api.io.SafetensorsFile;
+import ai.peft4j.api.io.SafetensorsWriter;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -49,6 +56,33 @@ class QuantizedWeightTest {
         assertThat(q.codes()[0] & 0xff).isEqualTo(12); // element 0 low nibble, element 1 high nibble
         assertThat(q.dequantize()[1]).isEqualTo(-1f);
         assertThat(q.dequantize()[5]).as("+1 clamps to code 15: +7 x 0.125").isEqualTo(0.875f);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"int8, F32", "int8, F16", "int4, F32", "int4, F16"})
+    void quantizingASlabOfRowsAtATimeEqualsQuantizingTheWholeWeight(String scheme, String dtype, @TempDir Path dir) {
+        int rows = 37;
+        int cols = 50;
+        float[] w = random(rows * cols, 4242);
+        Path file = dir.resolve("w.safetensors");
+        SafetensorsWriter.write(file, Map.of("w", new HostTensor(new long[] {rows, cols}, w)), Map.of(), DType.valueOf(dtype));
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            float[] stored = new float[rows * cols];
+            f.readRowsUnmapped("w", 0, rows, stored); // F16 rounds: compare with what the file holds
+            QuantizedWeight whole = QuantizedWeight.quantize(stored, rows, cols, Quantization.parse(scheme), 16);
+            // 3 rows a slab: 12 full slabs and a last one of 1 row
+            QuantizedWeight slabs = QuantizedWeight.fromRows(f, "w", rows, cols, Quantization.parse(scheme), 16, 3 * cols + 7);
+            assertThat(slabs.codes()).isEqualTo(whole.codes());
+            assertThat(slabs.scales()).isEqualTo(whole.scales());
+        }
+        float[] bad = w.clone();
+        bad[36 * cols + 5] = Float.NaN;
+        Path badFile = dir.resolve("bad.safetensors");
+        SafetensorsWriter.write(badFile, Map.of("w", new HostTensor(new long[] {rows, cols}, bad)), Map.of(), DType.F32);
+        try (SafetensorsFile f = SafetensorsFile.open(badFile)) {
+            assertThatThrownBy(() -> QuantizedWeight.fromRows(f, "w", rows, cols, Quantization.parse(scheme), 16, 3 * cols))
+                    .isInstanceOf(Peft4jException.class).hasMessageContaining("NaN").hasMessageContaining("row 36, column 5");
+        }
     }
 
     @Test
