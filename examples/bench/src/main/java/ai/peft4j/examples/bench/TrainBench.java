@@ -265,7 +265,7 @@ public final class TrainBench {
             }
             long peakRss = rssKiB("VmHWM");
             out.printf(Locale.ROOT, ", peak RSS %d MiB%n", peakRss / 1024);
-            return new Result(preset, method, batch, seq, median, batch * seq / median, gflops, peak, peakRss);
+            return new Result(preset, method, batch, seq, median, batch * seq / median, gflops, peak, peakRss, s.cfg.numLayers());
         }
     }
 
@@ -274,7 +274,7 @@ public final class TrainBench {
      * GEMM peak measured in the same run (NaN with {@code no-roofline}) and the process's peak RSS.
      */
     public record Result(String preset, String method, int batch, int seq, double medianStepSeconds, double tokensPerSecond,
-            double gflops, double peakGflops, long peakRssKiB) {
+            double gflops, double peakGflops, long peakRssKiB, int layers) {
         /** Achieved over peak, or NaN without a roofline. */
         public double peakFraction() {
             return gflops / peakGflops;

@@ -1,6 +1,7 @@
 package ai.peft4j.examples.cli;
 
 import ai.peft4j.api.Peft4jException;
+import ai.peft4j.api.inject.Peft4jSettings;
 import ai.peft4j.examples.bench.TrainBench;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -94,10 +95,8 @@ public final class BenchTrainCommand implements Callable<Integer> {
         }
         o.put("quantize", quantize);
         o.put("quantize-block-size", Integer.toString(quantizeBlockSize));
-        if (checkpointBlocks != null && (gradientCheckpointing || checkpointBlocks < 0)) {
-            throw new Peft4jException("give --gradient-checkpointing (every block) or --checkpoint-blocks N >= 0, not both");
-        }
-        String checkpointing = checkpointBlocks != null ? checkpointBlocks.toString() : Boolean.toString(gradientCheckpointing);
+        String checkpointing = EngineFlags.checkpointingValue(gradientCheckpointing, checkpointBlocks);
+        int checkpointed = Peft4jSettings.Builder.parseCheckpointing("--checkpoint-blocks", checkpointing);
         o.put("gradient-checkpointing", checkpointing);
         PrintWriter out = json ? spec.commandLine().getErr() : spec.commandLine().getOut();
         out.println("load average before: " + BenchOptions.loadAverage());
@@ -119,11 +118,8 @@ public final class BenchTrainCommand implements Callable<Integer> {
             j.addProperty("seq", r.seq());
             j.addProperty("dtype", dtype);
             j.addProperty("quantize", quantize);
-            if (checkpointBlocks != null) {
-                j.addProperty("gradient_checkpointing", checkpointBlocks);
-            } else {
-                j.addProperty("gradient_checkpointing", gradientCheckpointing);
-            }
+            j.addProperty("gradient_checkpointing", checkpointed != 0);
+            j.addProperty("checkpointed_blocks", Math.min(checkpointed, r.layers()));
             j.addProperty("median_step_s", r.medianStepSeconds());
             j.addProperty("tokens_per_s", r.tokensPerSecond());
             j.addProperty("peak_rss_mib", r.peakRssKiB() / 1024);

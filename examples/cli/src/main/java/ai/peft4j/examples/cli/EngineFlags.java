@@ -67,17 +67,27 @@ public final class EngineFlags {
                     + "quantization_block_size, gradient_checkpointing: true, false or a block count). Also -Dpeft4j.config=FILE.")
     Path config;
 
+    /**
+     * The {@code gradient_checkpointing} value of {@code --gradient-checkpointing} ({@code all}) and
+     * {@code --checkpoint-blocks N} ({@code blocks}): {@code "true"}, {@code "false"}, the count, or
+     * null when neither is given; both at once is an error.
+     */
+    static String checkpointingValue(Boolean all, Integer blocks) {
+        if (blocks == null) {
+            return all == null ? null : all.toString();
+        }
+        if (all != null && all) {
+            throw new Peft4jException("give --gradient-checkpointing (every block) or --checkpoint-blocks N, not both");
+        }
+        return blocks.toString();
+    }
+
     /** Defaults, then the config file, then {@code -Dpeft4j.*}, then these flags. */
     public Peft4jSettings settings() {
         Peft4jSettings.Builder b = Peft4jSettings.resolve(config, System.getProperties()).toBuilder()
                 .engine(engine).device(device).threads(threads).dtype(dtype).quantization(quantize)
                 .quantizationBlockSize(quantizeBlockSize).gradientCheckpointing(gradientCheckpointing);
-        if (checkpointBlocks != null) {
-            if (gradientCheckpointing != null) {
-                throw new Peft4jException("give --gradient-checkpointing (every block) or --checkpoint-blocks N, not both");
-            }
-            b.checkpointedBlocks(checkpointBlocks);
-        }
+        b.gradientCheckpointing("--checkpoint-blocks", checkpointingValue(gradientCheckpointing, checkpointBlocks));
         if (engineOptions != null) {
             engineOptions.forEach(b::engineProperty);
         }

@@ -48,7 +48,12 @@ class CliBenchTrainTest {
         CliRun first = CliRun.of(concat(common, "--checkpoint-blocks", "1"));
         assertThat(plain.exit()).as(plain.toString()).isZero();
         assertThat(first.exit()).as(first.toString()).isZero();
-        assertThat(JsonParser.parseString(first.out()).getAsJsonObject().get("gradient_checkpointing").getAsInt()).isEqualTo(1);
+        var firstJson = JsonParser.parseString(first.out()).getAsJsonObject();
+        assertThat(firstJson.get("gradient_checkpointing").getAsBoolean()).isTrue();
+        assertThat(firstJson.get("checkpointed_blocks").getAsInt()).isEqualTo(1);
+        var plainJson = JsonParser.parseString(plain.out()).getAsJsonObject();
+        assertThat(plainJson.get("gradient_checkpointing").getAsBoolean()).isFalse();
+        assertThat(plainJson.get("checkpointed_blocks").getAsInt()).isZero();
         assertThat(first.err()).contains("gradient checkpointing first 1 blocks");
         // the same random model, data and seed: the per-step losses (4 decimals) match
         assertThat(losses(first.err())).hasSize(3).isEqualTo(losses(plain.err()));
